@@ -1,0 +1,102 @@
+#include "catalog/catalog.hpp"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+
+#include "catalog/migrations.hpp"
+#include "common/error.hpp"
+#include "common/unix_user.hpp"
+
+namespace pdai::catalog {
+
+namespace fs = std::filesystem;
+
+std::int64_t now_unix() {
+    using namespace std::chrono;
+    return duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string format_time(std::int64_t t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+void Catalog::configure_connection() {
+    // Per-connection settings; journal_mode=WAL is persistent and set at init.
+    db_.exec("PRAGMA foreign_keys = ON");
+    db_.exec("PRAGMA synchronous = FULL");
+}
+
+void Catalog::check_schema(bool writable) {
+    int app = application_id(db_);
+    int version = schema_version(db_);
+    if (app != kApplicationId && !(app == 0 && version == 0))
+        throw Error(Errc::busy, db_.path() + " is an SQLite database but not a pdai catalog",
+                    "point --catalog at a catalog made by 'pdai catalog init'");
+    int latest = latest_schema_version();
+    if (version > latest)
+        throw Error(Errc::busy,
+                    "catalog " + db_.path() + " has schema version " + std::to_string(version) +
+                        ", newer than this pdai understands (" + std::to_string(latest) + ")",
+                    "use the pdai release that wrote it, or upgrade pdai");
+    if (version == latest) return;
+    if (!writable)
+        throw Error(Errc::busy,
+                    "catalog " + db_.path() + " has schema version " + std::to_string(version) +
+                        " and needs migrating to " + std::to_string(latest),
+                    "ask a platform admin to run 'pdai catalog init', which migrates it");
+    Transaction tx(db_);
+    migrate_to(db_, latest);  // re-reads the version under the write lock: racing openers agree
+    tx.commit();
+}
+
+Catalog Catalog::open(const OpenOptions& opts) {
+    std::error_code ec;
+    if (!fs::exists(opts.path, ec))
+        throw Error(Errc::not_found, "no catalog at " + opts.path,
+                    "create one with 'pdai catalog init', or pass --catalog PATH");
+    if (fs::is_directory(opts.path, ec))
+        throw Error(Errc::usage, "catalog path " + opts.path + " is a directory");
+    if (opts.write && access(opts.path.c_str(), W_OK) != 0)
+        throw Error(Errc::failure,
+                    "catalog " + opts.path + " is read-only for user " + current_user(),
+                    "changing the catalog needs write access (platform admins only)");
+    Db db(opts.path, opts.write ? Db::Mode::read_write : Db::Mode::read_only,
+          opts.busy_timeout_ms);
+    Catalog c(std::move(db), current_user());
+    c.configure_connection();
+    c.check_schema(opts.write);
+    return c;
+}
+
+std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout_ms) {
+    std::error_code ec;
+    bool existed = fs::exists(path, ec);
+    fs::path parent = fs::path(path).parent_path();
+    if (!parent.empty() && !fs::exists(parent, ec)) {
+        fs::create_directories(parent, ec);
+        if (ec)
+            throw Error(Errc::failure,
+                        "cannot create directory " + parent.string() + ": " + ec.message());
+    }
+    Db db(path, Db::Mode::create, busy_timeout_ms);
+    Catalog c(std::move(db), current_user());
+    if (!existed || schema_version(c.db_) == 0) {
+        // WAL lets readers (the plugin, bureau users) run while an admin writes.
+        auto s = c.db_.prepare("PRAGMA journal_mode = WAL");
+        s.step();
+    }
+    c.configure_connection();
+    c.check_schema(true);
+    return {std::move(c), !existed};
+}
+
+}  // namespace pdai::catalog

@@ -1,0 +1,252 @@
+#include "catalog/migrations.hpp"
+
+#include <string>
+
+#include "catalog/sqlite.hpp"
+
+namespace pdai::catalog {
+namespace {
+
+// Times are unix seconds (UTC) everywhere: cheap to compare and to bucket by period.
+constexpr std::string_view kV1Admin = R"sql(
+CREATE TABLE vendors (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  contact TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE bureaus (
+  id INTEGER PRIMARY KEY,
+  code TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  slurm_account TEXT NOT NULL UNIQUE,
+  active INTEGER NOT NULL DEFAULT 1 CHECK (active IN (0, 1)),
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE bureau_members (
+  bureau_id INTEGER NOT NULL REFERENCES bureaus(id) ON DELETE CASCADE,
+  unix_user TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('member', 'admin')),
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (bureau_id, unix_user)
+) WITHOUT ROWID;
+CREATE INDEX bureau_members_by_user ON bureau_members(unix_user);
+CREATE TABLE gpu_types (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  vendor TEXT NOT NULL DEFAULT '',
+  weight REAL NOT NULL CHECK (weight > 0),
+  price_cny REAL NOT NULL CHECK (price_cny >= 0),
+  memory_mib INTEGER CHECK (memory_mib IS NULL OR memory_mib > 0),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE quotas (
+  bureau_id INTEGER PRIMARY KEY REFERENCES bureaus(id) ON DELETE CASCADE,
+  period TEXT NOT NULL CHECK (period IN ('month', 'quarter', 'year')),
+  budget_cuh REAL NOT NULL CHECK (budget_cuh >= 0),
+  max_gpus INTEGER CHECK (max_gpus IS NULL OR max_gpus >= 0),
+  max_time_minutes INTEGER CHECK (max_time_minutes IS NULL OR max_time_minutes > 0),
+  updated_at INTEGER NOT NULL,
+  updated_by TEXT NOT NULL
+);
+-- No rows for a bureau: every GPU type is allowed.
+CREATE TABLE quota_gpu_types (
+  bureau_id INTEGER NOT NULL REFERENCES quotas(bureau_id) ON DELETE CASCADE,
+  gpu_type_id INTEGER NOT NULL REFERENCES gpu_types(id) ON DELETE RESTRICT,
+  PRIMARY KEY (bureau_id, gpu_type_id)
+) WITHOUT ROWID;
+CREATE TABLE nodes (
+  id INTEGER PRIMARY KEY,
+  host TEXT NOT NULL UNIQUE,
+  owner_bureau_id INTEGER REFERENCES bureaus(id) ON DELETE RESTRICT,  -- NULL: shared
+  state TEXT NOT NULL DEFAULT 'unknown',
+  source TEXT NOT NULL DEFAULT 'manual',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE node_gpus (
+  node_id INTEGER NOT NULL REFERENCES nodes(id) ON DELETE CASCADE,
+  gpu_type_id INTEGER NOT NULL REFERENCES gpu_types(id) ON DELETE RESTRICT,
+  count INTEGER NOT NULL CHECK (count > 0),
+  PRIMARY KEY (node_id, gpu_type_id)
+) WITHOUT ROWID;
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  entity_key TEXT NOT NULL,
+  before_json TEXT,
+  after_json TEXT
+);
+CREATE INDEX audit_log_by_time ON audit_log(at);
+)sql";
+
+constexpr std::string_view kV2AlgorithmsJobsLedger = R"sql(
+CREATE TABLE vendor_keys (
+  id INTEGER PRIMARY KEY,
+  vendor_id INTEGER NOT NULL REFERENCES vendors(id) ON DELETE CASCADE,
+  key_id TEXT NOT NULL,
+  algorithm TEXT NOT NULL DEFAULT 'ed25519',
+  public_key TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  added_by TEXT NOT NULL,
+  UNIQUE (vendor_id, key_id)
+);
+CREATE TABLE algorithms (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  vendor_id INTEGER NOT NULL REFERENCES vendors(id) ON DELETE RESTRICT,
+  category TEXT NOT NULL CHECK (category IN ('ocr', 'vision', 'speech', 'nlp', 'llm', 'other')),
+  description TEXT NOT NULL DEFAULT '',
+  owner_bureau_id INTEGER REFERENCES bureaus(id) ON DELETE RESTRICT,  -- NULL: platform-wide
+  created_at INTEGER NOT NULL,
+  created_by TEXT NOT NULL
+);
+CREATE TABLE algorithm_versions (
+  id INTEGER PRIMARY KEY,
+  algorithm_id INTEGER NOT NULL REFERENCES algorithms(id) ON DELETE RESTRICT,
+  version TEXT NOT NULL,
+  archive_sha256 TEXT NOT NULL,
+  tree_sha256 TEXT NOT NULL,
+  size_bytes INTEGER NOT NULL,
+  file_count INTEGER NOT NULL,
+  store_path TEXT NOT NULL,
+  manifest_json TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deprecated', 'revoked')),
+  licence_expires TEXT,
+  signed_by_key TEXT,
+  parent_version_id INTEGER REFERENCES algorithm_versions(id) ON DELETE RESTRICT,
+  lineage_json TEXT,
+  registered_at INTEGER NOT NULL,
+  registered_by TEXT NOT NULL,
+  UNIQUE (algorithm_id, version)
+);
+CREATE TABLE algorithm_files (
+  version_id INTEGER NOT NULL REFERENCES algorithm_versions(id) ON DELETE CASCADE,
+  path TEXT NOT NULL,
+  sha256 TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  mode INTEGER NOT NULL,
+  PRIMARY KEY (version_id, path)
+) WITHOUT ROWID;
+CREATE TABLE algorithm_shares (
+  algorithm_id INTEGER NOT NULL REFERENCES algorithms(id) ON DELETE CASCADE,
+  bureau_id INTEGER NOT NULL REFERENCES bureaus(id) ON DELETE CASCADE,
+  shared_at INTEGER NOT NULL,
+  PRIMARY KEY (algorithm_id, bureau_id)
+) WITHOUT ROWID;
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (kind IN ('run', 'train', 'infer')),
+  backend TEXT NOT NULL CHECK (backend IN ('slurm', 'local')),
+  cluster TEXT NOT NULL DEFAULT '',
+  bureau_id INTEGER NOT NULL REFERENCES bureaus(id) ON DELETE RESTRICT,
+  unix_user TEXT NOT NULL,
+  algorithm_version_id INTEGER REFERENCES algorithm_versions(id) ON DELETE RESTRICT,
+  slurm_job_id INTEGER,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  gpu_type TEXT,
+  gpus_per_task INTEGER NOT NULL DEFAULT 0,
+  nodes INTEGER NOT NULL DEFAULT 1,
+  tasks INTEGER NOT NULL DEFAULT 1,
+  time_limit_minutes INTEGER,
+  idempotency_key TEXT UNIQUE,
+  request_json TEXT NOT NULL,
+  workdir TEXT,
+  submitted_at INTEGER NOT NULL,
+  started_at INTEGER,
+  ended_at INTEGER
+);
+CREATE INDEX jobs_by_slurm_id ON jobs(cluster, slurm_job_id);
+CREATE INDEX jobs_by_bureau ON jobs(bureau_id, submitted_at);
+CREATE TABLE job_tasks (
+  job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+  task_index INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  exit_code INTEGER,
+  started_at INTEGER,
+  ended_at INTEGER,
+  PRIMARY KEY (job_id, task_index)
+) WITHOUT ROWID;
+-- Append-only: a correction is a new row whose corrects_id names the row it replaces.
+CREATE TABLE usage_ledger (
+  id INTEGER PRIMARY KEY,
+  cluster TEXT NOT NULL,
+  slurm_job_id INTEGER NOT NULL,
+  array_task_id INTEGER,
+  pdai_job_id INTEGER REFERENCES jobs(id) ON DELETE SET NULL,
+  bureau_id INTEGER REFERENCES bureaus(id) ON DELETE RESTRICT,
+  account TEXT NOT NULL,
+  unix_user TEXT NOT NULL,
+  algorithm TEXT,
+  algorithm_version TEXT,
+  vendor TEXT,
+  gpu_type TEXT,
+  gpus INTEGER NOT NULL,
+  start_at INTEGER NOT NULL,
+  end_at INTEGER NOT NULL,
+  elapsed_s INTEGER NOT NULL,
+  gpu_hours REAL NOT NULL,
+  cuh REAL NOT NULL,
+  cost_cny REAL NOT NULL,
+  exit_state TEXT NOT NULL,
+  corrects_id INTEGER REFERENCES usage_ledger(id) ON DELETE RESTRICT,
+  ingested_at INTEGER NOT NULL
+);
+CREATE INDEX usage_ledger_by_bureau_time ON usage_ledger(bureau_id, start_at);
+CREATE INDEX usage_ledger_by_job ON usage_ledger(cluster, slurm_job_id, array_task_id);
+-- Jobs admitted but not yet in the ledger, as last seen by 'pdai sync'.
+CREATE TABLE liens (
+  cluster TEXT NOT NULL,
+  slurm_job_id INTEGER NOT NULL,
+  bureau_id INTEGER NOT NULL REFERENCES bureaus(id) ON DELETE CASCADE,
+  gpu_type TEXT,
+  gpus INTEGER NOT NULL,
+  bound_cuh REAL NOT NULL,
+  state TEXT NOT NULL,
+  PRIMARY KEY (cluster, slurm_job_id)
+) WITHOUT ROWID;
+CREATE TABLE sync_state (
+  cluster TEXT PRIMARY KEY,
+  watermark INTEGER NOT NULL DEFAULT 0,
+  liens_at INTEGER,
+  last_run_at INTEGER
+);
+)sql";
+
+}  // namespace
+
+const std::vector<std::string_view>& migrations() {
+    static const std::vector<std::string_view> all = {kV1Admin, kV2AlgorithmsJobsLedger};
+    return all;
+}
+
+int schema_version(Db& db) {
+    auto s = db.prepare("PRAGMA user_version");
+    s.step();
+    return static_cast<int>(s.i64(0));
+}
+
+int application_id(Db& db) {
+    auto s = db.prepare("PRAGMA application_id");
+    s.step();
+    return static_cast<int>(s.i64(0));
+}
+
+void migrate_to(Db& db, int target) {
+    int from = schema_version(db);
+    for (int v = from; v < target; ++v) db.exec(migrations().at(static_cast<std::size_t>(v)));
+    if (from < target) {
+        db.exec("PRAGMA application_id = " + std::to_string(kApplicationId));
+        db.exec("PRAGMA user_version = " + std::to_string(target));
+    }
+}
+
+}  // namespace pdai::catalog

@@ -1,0 +1,35 @@
+// pdai audit list
+#include "catalog/audit.hpp"
+#include "cli/context.hpp"
+#include "cli/time_arg.hpp"
+
+namespace pdai::cli {
+
+void set_audit_command(CLI::App& app, Context& ctx) {
+    auto* grp = add_group(app, "audit", "Read the audit log of catalog changes");
+    struct Opts {
+        std::optional<std::string> since, actor, entity;
+        int limit = 100;
+    };
+    auto o = std::make_shared<Opts>();
+    auto* list = grp->add_subcommand("list", "List audit entries, newest first");
+    list->add_option("--since", o->since, "From a date (2026-11-01) or an age (7d, 12h)")
+        ->type_name("WHEN");
+    list->add_option("--actor", o->actor, "Only this unix user's changes");
+    list->add_option("--entity", o->entity, "Only this kind: vendor, bureau, quota, node, ...");
+    list->add_option("--limit", o->limit, "At most this many entries")
+        ->check(CLI::Range(1, 1000000))
+        ->capture_default_str();
+    on_run(list, ctx, [&ctx, o] {
+        catalog::AuditFilter f{{}, o->actor, o->entity, o->limit};
+        if (o->since) f.since = parse_since(*o->since);
+        auto c = ctx.open_catalog(false);
+        auto es = catalog::list_audit(c, f);
+        Table t{{"TIME", "ACTOR", "ACTION", "KEY"}, {}};
+        for (const auto& e : es)
+            t.rows.push_back({catalog::format_time(e.at), e.actor, e.action, e.entity_key});
+        ctx.out.listing(t, es);
+    });
+}
+
+}  // namespace pdai::cli

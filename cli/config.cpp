@@ -1,0 +1,100 @@
+#include "cli/config.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <toml++/toml.h>
+
+#include "common/error.hpp"
+#include "pdai/build_config.hpp"
+
+namespace pdai::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string where(const std::string& path, const toml::node& n) {
+    return path + ":" + std::to_string(n.source().begin.line);
+}
+
+std::string get_string(const std::string& path, const std::string& key, const toml::node& n) {
+    if (auto v = n.value<std::string>()) return *v;
+    throw Error(Errc::usage, where(path, n) + ": '" + key + "' must be a string");
+}
+
+std::string home_dir() {
+    const char* h = std::getenv("HOME");
+    return h && *h ? h : "/";
+}
+
+}  // namespace
+
+void load_config_file(const std::string& path, Config& cfg) {
+    toml::table tbl;
+    try {
+        tbl = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        throw Error(Errc::usage, path + ":" + std::to_string(e.source().begin.line) + ": " +
+                                     std::string(e.description()));
+    }
+    for (const auto& [k, node] : tbl) {
+        std::string key(k.str());
+        if (key == "catalog") {
+            cfg.catalog = get_string(path, key, node);
+        } else if (key == "bundle_store") {
+            cfg.bundle_store = get_string(path, key, node);
+        } else if (key == "backend") {
+            cfg.backend = get_string(path, key, node);
+            if (cfg.backend != "auto" && cfg.backend != "local" && cfg.backend != "slurm")
+                throw Error(Errc::usage, where(path, node) + ": backend must be auto, local or slurm");
+        } else if (key == "busy_timeout_ms") {
+            auto v = node.value<int64_t>();
+            if (!v || *v < 0 || *v > 600000)
+                throw Error(Errc::usage,
+                            where(path, node) + ": busy_timeout_ms must be an integer 0..600000");
+            cfg.busy_timeout_ms = static_cast<int>(*v);
+        } else if (key == "log_file") {
+            cfg.log_file = get_string(path, key, node);
+        } else if (key == "log_level") {
+            cfg.log_level = get_string(path, key, node);
+        } else if (key == "require_signed_bundles") {
+            auto v = node.value<bool>();
+            if (!v) throw Error(Errc::usage, where(path, node) + ": " + key + " must be true or false");
+            cfg.require_signed_bundles = *v;
+        } else if (key == "reference_gpu_type") {
+            cfg.reference_gpu_type = get_string(path, key, node);
+        } else {
+            throw Error(Errc::usage, where(path, node) + ": unknown key '" + key + "'",
+                        "see pdai.conf(5) for the keys pdai understands");
+        }
+    }
+    cfg.loaded_from.push_back(path);
+}
+
+Config load_config(const std::optional<std::string>& explicit_path) {
+    Config cfg;
+    if (explicit_path) {
+        if (!fs::exists(*explicit_path))
+            throw Error(Errc::usage, "config file " + *explicit_path + " does not exist");
+        load_config_file(*explicit_path, cfg);
+        return cfg;
+    }
+    std::string system = std::string(PDAI_INSTALL_SYSCONFDIR) + "/pdai/pdai.conf";
+    if (PDAI_INSTALL_SYSCONFDIR != std::string("/etc") && !fs::exists(system))
+        system = "/etc/pdai/pdai.conf";
+    const char* xdg = std::getenv("XDG_CONFIG_HOME");
+    std::string user = (xdg && *xdg ? std::string(xdg) : home_dir() + "/.config") + "/pdai/pdai.conf";
+    for (const auto& p : {system, user})
+        if (fs::exists(p)) load_config_file(p, cfg);
+    return cfg;
+}
+
+std::string resolve_catalog_path(const std::optional<std::string>& flag, const Config& cfg) {
+    if (flag && !flag->empty()) return *flag;
+    if (const char* env = std::getenv("PDAI_CATALOG"); env && *env) return env;
+    if (cfg.catalog) return *cfg.catalog;
+    const char* xdg = std::getenv("XDG_DATA_HOME");
+    return (xdg && *xdg ? std::string(xdg) : home_dir() + "/.local/share") + "/pdai/catalog.db";
+}
+
+}  // namespace pdai::cli

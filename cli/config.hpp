@@ -1,0 +1,33 @@
+// pdai.conf (TOML, documented in pdai.conf(5)): /etc/pdai/pdai.conf, then
+// ~/.config/pdai/pdai.conf on top, or only the file given with --config.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pdai::cli {
+
+struct Config {
+    std::optional<std::string> catalog;
+    int busy_timeout_ms = 5000;
+    std::optional<std::string> bundle_store;
+    std::string backend = "auto";  // auto | local | slurm
+    std::optional<std::string> log_file;
+    std::string log_level = "warn";
+    bool require_signed_bundles = false;
+    std::optional<std::string> reference_gpu_type;
+    std::vector<std::string> loaded_from;  // files read, in order
+};
+
+// Reads one file on top of `into`. Unknown keys and wrong types are errors naming the
+// key and the line (Errc::usage).
+void load_config_file(const std::string& path, Config& into);
+
+// --config FILE when given (must exist), else the system then the user file if present.
+Config load_config(const std::optional<std::string>& explicit_path);
+
+// --catalog, else $PDAI_CATALOG, else the config's, else $XDG_DATA_HOME/pdai/catalog.db.
+std::string resolve_catalog_path(const std::optional<std::string>& flag, const Config& cfg);
+
+}  // namespace pdai::cli

@@ -1,0 +1,53 @@
+// What every command gets: the global options, the loaded config, the output format, and
+// the one action chosen by parsing (parse, then perform).
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "catalog/catalog.hpp"
+#include "cli/config.hpp"
+#include "cli/output.hpp"
+
+namespace pdai::cli {
+
+struct GlobalOptions {
+    std::optional<std::string> catalog;
+    std::optional<std::string> config;
+    bool json = false;
+    bool csv = false;
+    bool quiet = false;
+    int verbose = 0;
+};
+
+class Context {
+public:
+    GlobalOptions opts;
+    Output out;
+    Config config;
+    std::function<void()> action;
+
+    // After parsing: loads the config, sets the output format and logging.
+    void prepare();
+    std::string catalog_path() const { return resolve_catalog_path(opts.catalog, config); }
+    catalog::Catalog open_catalog(bool write) const;
+};
+
+// Registers `f` as the action of `sub`; main runs it after a successful parse.
+void on_run(CLI::App* sub, Context& ctx, std::function<void()> f);
+// A group that only holds subcommands: without one, print its help and exit 2.
+CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string& description);
+
+// Command groups, one file each.
+void set_catalog_command(CLI::App& app, Context& ctx);
+void set_vendor_command(CLI::App& app, Context& ctx);
+void set_bureau_command(CLI::App& app, Context& ctx);
+void set_quota_command(CLI::App& app, Context& ctx);
+void set_gpu_command(CLI::App& app, Context& ctx);
+void set_node_command(CLI::App& app, Context& ctx);
+void set_audit_command(CLI::App& app, Context& ctx);
+void set_internal_commands(CLI::App& app, Context& ctx);
+
+}  // namespace pdai::cli

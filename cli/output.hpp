@@ -1,0 +1,41 @@
+// How results reach the user: an aligned table (display-width aware, so 财政局 lines up),
+// stable JSON, or CSV (RFC 4180). Only cli/ prints.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+#include <vector>
+
+namespace pdai::cli {
+
+enum class Format { table, json, csv };
+
+struct Table {
+    std::vector<std::string> headers;
+    std::vector<std::vector<std::string>> rows;
+};
+
+class Output {
+public:
+    Format format = Format::table;
+    bool quiet = false;
+    bool stdout_is_tty = false;
+
+    // A listing: table/CSV from `table`, JSON from `json` (an array of objects).
+    void listing(const Table& table, const nlohmann::json& json) const;
+    // One object: "key: value" lines for people, the object itself for --json.
+    void object(const std::vector<std::pair<std::string, std::string>>& fields,
+                const nlohmann::json& json) const;
+    // A short confirmation ("added vendor acme"); with --json the object instead.
+    void done(const std::string& message, const nlohmann::json& json) const;
+
+    static void print_table(std::ostream& os, const Table& t);
+    static void print_csv(std::ostream& os, const Table& t);
+};
+
+std::string csv_field(const std::string& s);
+std::string fmt_number(double v, int decimals = 2);
+std::string or_dash(const std::optional<std::string>& s);
+
+}  // namespace pdai::cli
