@@ -68,18 +68,23 @@ struct NodeWriter {
         bool dup = exists.step();
         exists.reset();
         if (dup) throw Error(Errc::conflict, "node '" + n.host + "' already exists");
+        // Resolve every name before the first insert, so a bad row writes nothing.
         std::optional<std::int64_t> owner;
         if (n.owner) owner = bureau_id(*n.owner);
+        std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
+        for (const auto& [type, count] : n.gpus) {
+            if (count <= 0)
+                throw Error(Errc::usage, "node '" + n.host + "': GPU count for " + type +
+                                             " must be positive");
+            gpus.emplace_back(type_id(type), count);
+        }
         auto now = now_unix();
         insert_node.bind(1, n.host).bind(2, owner).bind(3, n.state).bind(4, source);
         insert_node.bind(5, now).bind(6, now).run();
         insert_node.reset();
         auto id = c.db().last_insert_id();
-        for (const auto& [type, count] : n.gpus) {
-            if (count <= 0)
-                throw Error(Errc::usage, "node '" + n.host + "': GPU count for " + type +
-                                             " must be positive");
-            insert_gpus.bind(1, id).bind(2, type_id(type)).bind(3, count).run();
+        for (const auto& [type, count] : gpus) {
+            insert_gpus.bind(1, id).bind(2, type).bind(3, count).run();
             insert_gpus.reset();
         }
     }

@@ -25,10 +25,9 @@ void set_audit_command(CLI::App& app, Context& ctx) {
         if (o->since) f.since = parse_since(*o->since);
         auto c = ctx.open_catalog(false);
         auto es = catalog::list_audit(c, f);
-        Table t{{"TIME", "ACTOR", "ACTION", "KEY"}, {}};
-        for (const auto& e : es)
-            t.rows.push_back({catalog::format_time(e.at), e.actor, e.action, e.entity_key});
-        ctx.out.listing(t, es);
+        ctx.out.listing({"TIME", "ACTOR", "ACTION", "KEY"}, es, [](const auto& e) {
+            return std::vector<std::string>{catalog::format_time(e.at), e.actor, e.action, e.entity_key};
+        });
     });
 }
 

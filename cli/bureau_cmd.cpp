@@ -41,10 +41,9 @@ void set_member_commands(CLI::App& bureau, Context& ctx) {
     on_run(list, ctx, [&ctx, o] {
         auto c = ctx.open_catalog(false);
         auto ms = catalog::list_members(c, o->code);
-        Table t{{"USER", "ROLE", "ADDED"}, {}};
-        for (const auto& m : ms)
-            t.rows.push_back({m.unix_user, m.role, catalog::format_time(m.added_at)});
-        ctx.out.listing(t, ms);
+        ctx.out.listing({"USER", "ROLE", "ADDED"}, ms, [](const auto& m) {
+            return std::vector<std::string>{m.unix_user, m.role, catalog::format_time(m.added_at)};
+        });
     });
 }
 
@@ -75,10 +74,9 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
     on_run(list, ctx, [&ctx, active_only] {
         auto c = ctx.open_catalog(false);
         auto bs = catalog::list_bureaus(c, !*active_only);
-        Table t{{"CODE", "NAME", "ACCOUNT", "ACTIVE"}, {}};
-        for (const auto& b : bs)
-            t.rows.push_back({b.code, b.display_name, b.slurm_account, b.active ? "yes" : "no"});
-        ctx.out.listing(t, bs);
+        ctx.out.listing({"CODE", "NAME", "ACCOUNT", "ACTIVE"}, bs, [](const auto& b) {
+            return std::vector<std::string>{b.code, b.display_name, b.slurm_account, b.active ? "yes" : "no"};
+        });
     });
 
     auto code = std::make_shared<std::string>();

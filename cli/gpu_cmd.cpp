@@ -33,12 +33,9 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     on_run(list, ctx, [&ctx] {
         auto c = ctx.open_catalog(false);
         auto ts = catalog::list_gpu_types(c);
-        Table t{{"NAME", "VENDOR", "WEIGHT", "PRICE CNY/H", "MEMORY GIB"}, {}};
-        for (const auto& g : ts)
-            t.rows.push_back({g.name, g.vendor.empty() ? "-" : g.vendor, fmt_number(g.weight, 3),
-                              fmt_number(g.price_cny),
-                              g.memory_mib ? std::to_string(*g.memory_mib / 1024) : "-"});
-        ctx.out.listing(t, ts);
+        ctx.out.listing({"NAME", "VENDOR", "WEIGHT", "PRICE CNY/H", "MEMORY GIB"}, ts, [](const auto& g) {
+            return std::vector<std::string>{g.name, g.vendor.empty() ? "-" : g.vendor, fmt_number(g.weight, 3), fmt_number(g.price_cny), g.memory_mib ? std::to_string(*g.memory_mib / 1024) : "-"};
+        });
     });
 
     struct SetOpts {

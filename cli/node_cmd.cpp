@@ -44,11 +44,9 @@ void set_node_command(CLI::App& app, Context& ctx) {
     on_run(list, ctx, [&ctx] {
         auto c = ctx.open_catalog(false);
         auto ns = catalog::list_nodes(c);
-        Table t{{"HOST", "OWNER", "GPUS", "STATE", "SOURCE"}, {}};
-        for (const auto& n : ns)
-            t.rows.push_back({n.spec.host, n.spec.owner.value_or("shared"), gpus_text(n.spec.gpus),
-                              n.spec.state, n.source});
-        ctx.out.listing(t, ns);
+        ctx.out.listing({"HOST", "OWNER", "GPUS", "STATE", "SOURCE"}, ns, [](const auto& n) {
+            return std::vector<std::string>{n.spec.host, n.spec.owner.value_or("shared"), gpus_text(n.spec.gpus), n.spec.state, n.source};
+        });
     });
 
     auto host = std::make_shared<std::string>();

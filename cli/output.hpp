@@ -24,6 +24,16 @@ public:
 
     // A listing: table/CSV from `table`, JSON from `json` (an array of objects).
     void listing(const Table& table, const nlohmann::json& json) const;
+    // The same, building only what the format needs: row(item) makes a table row,
+    // nlohmann::json(items) the JSON.
+    template <class T, class RowFn>
+    void listing(std::vector<std::string> headers, const std::vector<T>& items, RowFn row) const {
+        Table t{std::move(headers), {}};
+        if (format == Format::json) return listing(t, nlohmann::json(items));
+        t.rows.reserve(items.size());
+        for (const auto& item : items) t.rows.push_back(row(item));
+        listing(t, nlohmann::json());
+    }
     // One object: "key: value" lines for people, the object itself for --json.
     void object(const std::vector<std::pair<std::string, std::string>>& fields,
                 const nlohmann::json& json) const;

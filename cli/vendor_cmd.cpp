@@ -25,11 +25,9 @@ void set_vendor_command(CLI::App& app, Context& ctx) {
     on_run(list, ctx, [&ctx] {
         auto c = ctx.open_catalog(false);
         auto vs = catalog::list_vendors(c);
-        Table t{{"NAME", "DISPLAY NAME", "CONTACT", "CREATED"}, {}};
-        for (const auto& v : vs)
-            t.rows.push_back({v.name, v.display_name, v.contact.empty() ? "-" : v.contact,
-                              catalog::format_time(v.created_at)});
-        ctx.out.listing(t, vs);
+        ctx.out.listing({"NAME", "DISPLAY NAME", "CONTACT", "CREATED"}, vs, [](const auto& v) {
+            return std::vector<std::string>{v.name, v.display_name, v.contact.empty() ? "-" : v.contact, catalog::format_time(v.created_at)};
+        });
     });
 
     auto name = std::make_shared<std::string>();

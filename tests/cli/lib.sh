@@ -1,0 +1,53 @@
+# Helpers for pdai's end-to-end tests. Source it; set PDAI to the binary under test.
+set -uo pipefail
+
+: "${PDAI:?set PDAI to the pdai binary}"
+TEST_TMP=$(mktemp -d /tmp/pdai-cli-test.XXXXXX)
+chmod 755 "$TEST_TMP"
+trap 'rm -rf "$TEST_TMP"' EXIT
+export PDAI_CATALOG="$TEST_TMP/catalog.db"
+export HOME="$TEST_TMP/home" XDG_CONFIG_HOME="$TEST_TMP/home/.config" XDG_DATA_HOME="$TEST_TMP/home/.local/share"
+mkdir -p "$HOME"
+failures=0
+checks=0
+
+# run ARGS...: runs pdai, keeping stdout in $out, stderr in $err, exit code in $rc.
+run() {
+    out=$("$PDAI" "$@" 2>"$TEST_TMP/stderr")
+    rc=$?
+    err=$(cat "$TEST_TMP/stderr")
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    failures=$((failures + 1))
+}
+
+# expect RC DESCRIPTION -- ARGS...: runs pdai and checks the exit code.
+expect() {
+    local want=$1 what=$2
+    shift 3
+    run "$@"
+    checks=$((checks + 1))
+    if [[ $rc != "$want" ]]; then
+        fail "$what: 'pdai $*' exited $rc, expected $want; stderr: $err"
+    else
+        echo "ok: $what (exit $rc)"
+    fi
+}
+
+# contains HAYSTACK NEEDLE DESCRIPTION
+contains() {
+    checks=$((checks + 1))
+    if [[ $1 != *"$2"* ]]; then fail "$3: expected to find '$2' in: $1"; else echo "ok: $3"; fi
+}
+
+equals() {
+    checks=$((checks + 1))
+    if [[ $1 != "$2" ]]; then fail "$3: got '$1', expected '$2'"; else echo "ok: $3"; fi
+}
+
+finish() {
+    echo "$((checks - failures)) passed, $failures failed"
+    [[ $failures == 0 ]]
+}

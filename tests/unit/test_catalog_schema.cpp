@@ -1,0 +1,149 @@
+// Opening catalogs: migrations keep data, a newer or foreign file is refused, and the
+// maintenance operations (check, backup, restore) work on real files.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "catalog/bureaus.hpp"
+#include "catalog/maintenance.hpp"
+#include "catalog/migrations.hpp"
+#include "catalog/vendors.hpp"
+#include "common/error.hpp"
+#include "temp_catalog.hpp"
+
+using namespace pdai;
+using namespace pdai::catalog;
+
+namespace {
+
+Errc open_error(const std::string& path, bool write) {
+    try {
+        Catalog::open({path, 200, write});
+    } catch (const Error& e) {
+        return e.code();
+    }
+    return Errc::failure;
+}
+
+}  // namespace
+
+TEST_CASE("a fresh catalog is at the latest schema, in WAL mode, with foreign keys on",
+          "[catalog][schema]") {
+    test::TempCatalog t;
+    CHECK(schema_version(t.cat.db()) == latest_schema_version());
+    CHECK(application_id(t.cat.db()) == kApplicationId);
+    auto jm = t.cat.db().prepare("PRAGMA journal_mode");
+    jm.step();
+    CHECK(jm.text(0) == "wal");
+    auto fk = t.cat.db().prepare("PRAGMA foreign_keys");
+    fk.step();
+    CHECK(fk.i64(0) == 1);
+}
+
+TEST_CASE("an old-schema catalog is migrated with its data kept", "[catalog][schema]") {
+    test::TempDir dir;
+    auto path = (dir.path / "old.db").string();
+    {
+        // Build a version-1 catalog the way an older pdai would have.
+        Db db(path, Db::Mode::create, 1000);
+        db.exec("PRAGMA journal_mode = WAL");
+        Transaction tx(db);
+        migrate_to(db, 1);
+        db.exec(
+            "INSERT INTO vendors (name, display_name, created_at, created_by) "
+            "VALUES ('acme', 'Acme', 1, 'root');"
+            "INSERT INTO bureaus (code, display_name, slurm_account, created_at, created_by) "
+            "VALUES ('fin', '财政局', 'fin', 1, 'root');");
+        tx.commit();
+        REQUIRE(schema_version(db) == 1);
+    }
+    // A reader cannot migrate: it is told to ask an admin.
+    CHECK(open_error(path, false) == Errc::busy);
+
+    auto c = Catalog::open({path, 1000, true});
+    CHECK(schema_version(c.db()) == latest_schema_version());
+    CHECK(get_vendor(c, "acme").display_name == "Acme");
+    CHECK(get_bureau(c, "fin").display_name == "财政局");
+    // Tables of the later migration exist and work against the kept rows.
+    c.db().exec(
+        "INSERT INTO algorithms (name, vendor_id, category, created_at, created_by) "
+        "SELECT 'ocr', id, 'ocr', 1, 'root' FROM vendors WHERE name = 'acme'");
+    CHECK(check_catalog(path, 1000).ok());
+}
+
+TEST_CASE("a catalog from a newer pdai is refused, and left alone", "[catalog][schema]") {
+    test::TempCatalog t;
+    t.cat.db().exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
+    auto size = std::filesystem::file_size(t.path);
+    CHECK(open_error(t.path, true) == Errc::busy);
+    CHECK(open_error(t.path, false) == Errc::busy);
+    CHECK(std::filesystem::file_size(t.path) == size);
+    CHECK_FALSE(check_catalog(t.path, 1000).ok());
+}
+
+TEST_CASE("files that are not pdai catalogs are refused", "[catalog][schema]") {
+    test::TempDir dir;
+    auto text = (dir.path / "notes.txt").string();
+    std::ofstream(text) << "this is not a database, it is a text file of some length\n";
+    CHECK(open_error(text, false) == Errc::busy);
+    CHECK(open_error(text, true) == Errc::busy);
+
+    auto other = (dir.path / "other.db").string();
+    {
+        Db db(other, Db::Mode::create, 1000);
+        db.exec("CREATE TABLE t (x); PRAGMA user_version = 1");
+    }
+    CHECK(open_error(other, true) == Errc::busy);
+    CHECK(open_error((dir.path / "missing.db").string(), false) == Errc::not_found);
+    CHECK(open_error(dir.path.string(), false) == Errc::usage);
+}
+
+TEST_CASE("a locked catalog times out with 'busy'", "[catalog][locking]") {
+    test::TempCatalog t;
+    Db holder(t.path, Db::Mode::read_write, 1000);
+    holder.exec("BEGIN IMMEDIATE");
+    auto c = Catalog::open({t.path, 100, true});
+    try {
+        c.write([&] { add_vendor(c, "late", "", ""); });
+        FAIL("the write should have timed out");
+    } catch (const Error& e) {
+        CHECK(e.code() == Errc::busy);
+        CHECK_THAT(e.what(), Catch::Contains("locked"));
+    }
+    holder.exec("ROLLBACK");
+    c.write([&] { add_vendor(c, "late", "", ""); });
+    CHECK(find_vendor(c, "late"));
+}
+
+TEST_CASE("backup, check and restore", "[catalog][backup]") {
+    test::TempCatalog t;
+    auto& c = t.cat;
+    c.write([&] { add_vendor(c, "kept", "", ""); });
+    auto backup = (t.dir.path / "backup.db").string();
+    backup_catalog(c, backup, false);
+    CHECK(check_catalog(backup, 1000).ok());
+    CHECK_THROWS_AS(backup_catalog(c, backup, false), Error);  // no silent overwrite
+
+    c.write([&] { add_vendor(c, "after-backup", "", ""); });
+    restore_catalog(backup, t.path, 1000);
+    auto reopened = Catalog::open({t.path, 1000, false});
+    CHECK(find_vendor(reopened, "kept"));
+    CHECK_FALSE(find_vendor(reopened, "after-backup"));
+
+    // A damaged backup is refused and the catalog is untouched.
+    auto broken = (t.dir.path / "broken.db").string();
+    std::filesystem::copy_file(backup, broken);
+    {
+        std::fstream f(broken, std::ios::in | std::ios::out | std::ios::binary);
+        // Overwrite the header of every page after the first: b-tree pages become garbage.
+        auto pages = std::filesystem::file_size(broken) / 4096;
+        std::string junk(64, '\x5a');
+        for (std::uintmax_t p = 1; p < pages; ++p) {
+            f.seekp(static_cast<std::streamoff>(p * 4096));
+            f.write(junk.data(), static_cast<std::streamsize>(junk.size()));
+        }
+    }
+    CHECK_THROWS_AS(restore_catalog(broken, t.path, 1000), Error);
+    CHECK(find_vendor(reopened, "kept"));
+    CHECK(check_catalog(t.path, 1000).ok());
+}
