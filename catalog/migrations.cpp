@@ -120,7 +120,8 @@ CREATE TABLE algorithm_versions (
   manifest_json TEXT NOT NULL,
   status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'deprecated', 'revoked')),
   licence_expires TEXT,
-  signed_by_key TEXT,
+  signed_by_key TEXT,                    -- "<vendor>/<key id>" of a verified signature
+  signature TEXT,                        -- the detached signature file, for export
   parent_version_id INTEGER REFERENCES algorithm_versions(id) ON DELETE RESTRICT,
   lineage_json TEXT,
   registered_at INTEGER NOT NULL,

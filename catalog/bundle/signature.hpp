@@ -1,0 +1,51 @@
+// Detached Ed25519 signatures (libsodium) over a bundle's tree digest. Signing the tree, not
+// the archive bytes, lets a signature survive recompression and travel with an exported
+// bundle. Key and signature files are small TOML documents (pdai-bundle(5)).
+#pragma once
+
+#include <array>
+#include <string>
+#include <string_view>
+
+namespace pdai::bundle {
+
+struct PublicKey {
+    std::string key_id;
+    std::array<unsigned char, 32> bytes{};
+    std::string base64() const;
+};
+
+struct SecretKey {
+    std::string key_id;
+    std::array<unsigned char, 64> bytes{};
+    PublicKey public_key() const;
+};
+
+struct Signature {
+    std::string key_id;
+    std::string tree_sha256;
+    std::array<unsigned char, 64> bytes{};
+};
+
+// A new random keypair.
+SecretKey generate_key(const std::string& key_id);
+
+// The bytes that are signed: a domain tag and the tree digest.
+std::string signed_message(std::string_view tree_sha256);
+Signature sign_tree(const SecretKey& key, const std::string& tree_sha256);
+// True when `sig` is key's signature over `tree_sha256`.
+bool verify_signature(const Signature& sig, const PublicKey& key, const std::string& tree_sha256);
+
+// The files. Parsing throws Error(usage) naming `source` and what is wrong.
+std::string format_public_key(const PublicKey& k);
+std::string format_secret_key(const SecretKey& k);
+std::string format_signature(const Signature& s);
+PublicKey parse_public_key(std::string_view text, const std::string& source);
+PublicKey parse_public_key_base64(std::string_view base64, const std::string& key_id);
+SecretKey parse_secret_key(std::string_view text, const std::string& source);
+Signature parse_signature(std::string_view text, const std::string& source);
+
+// Where a bundle's detached signature is looked for: "<bundle>.sig".
+std::string signature_path_for(const std::string& bundle_path);
+
+}  // namespace pdai::bundle

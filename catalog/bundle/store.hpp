@@ -1,0 +1,51 @@
+// The bundle store: unpacked bundles, content-addressed by tree digest
+// (<root>/<sha[0:2]>/<sha>), beside the catalog unless pdai.conf's bundle_store says
+// otherwise. A bundle is unpacked into <root>/.incoming-XXXXXX and renamed into place by
+// commit(), so a reader never sees half a tree.
+#pragma once
+
+#include <string>
+
+namespace pdai::bundle {
+
+// "<directory of the catalog>/bundles".
+std::string default_store_root(const std::string& catalog_path);
+
+// A private directory in the store's root for one unpacking; removed with everything in it
+// unless it was committed.
+class IncomingDir {
+public:
+    explicit IncomingDir(const std::string& store_root);
+    ~IncomingDir();
+    IncomingDir(const IncomingDir&) = delete;
+    IncomingDir& operator=(const IncomingDir&) = delete;
+
+    const std::string& path() const { return path_; }
+
+    // Moves the tree to <root>/<sha[0:2]>/<sha>. A directory already there, left by a
+    // registration that crashed after its rename, belongs to no catalog row (the caller
+    // checked under the catalog's write lock) and is replaced. Returns the final path.
+    std::string commit(const std::string& tree_sha256);
+
+private:
+    std::string root_, path_;
+    bool committed_ = false;
+};
+
+class Store {
+public:
+    explicit Store(std::string root);  // creates the root (0755) if needed
+    const std::string& root() const { return root_; }
+    std::string path_for(const std::string& tree_sha256) const;
+
+    // Removes .incoming-* directories older than a day: what a killed registration left.
+    void remove_stale_incoming() const;
+
+private:
+    std::string root_;
+};
+
+// Removes an unpacked tree (also one whose directories a bundle made read-only).
+void remove_tree(const std::string& path) noexcept;
+
+}  // namespace pdai::bundle
