@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <toml++/toml.h>
 
+#include "common/byte_size.hpp"
 #include "common/error.hpp"
 #include "pdai/build_config.hpp"
 
@@ -20,6 +21,17 @@ std::string where(const std::string& path, const toml::node& n) {
 std::string get_string(const std::string& path, const std::string& key, const toml::node& n) {
     if (auto v = n.value<std::string>()) return *v;
     throw Error(Errc::usage, where(path, n) + ": '" + key + "' must be a string");
+}
+
+// A positive size: an integer count of bytes, or a string with a unit ("64G", "512MiB").
+std::uint64_t get_size(const std::string& path, const std::string& key, const toml::node& n) {
+    std::optional<std::uint64_t> v;
+    if (auto i = n.value_exact<int64_t>(); i && *i > 0) v = static_cast<std::uint64_t>(*i);
+    if (auto s = n.value_exact<std::string>()) v = parse_byte_size(*s, 1);
+    if (!v || *v == 0)
+        throw Error(Errc::usage, where(path, n) + ": '" + key +
+                                     "' must be a positive byte count or a size like \"64G\"");
+    return *v;
 }
 
 std::string home_dir() {
@@ -61,6 +73,15 @@ void load_config_file(const std::string& path, Config& cfg) {
             auto v = node.value<bool>();
             if (!v) throw Error(Errc::usage, where(path, node) + ": " + key + " must be true or false");
             cfg.require_signed_bundles = *v;
+        } else if (key == "bundle_max_entry_bytes") {
+            cfg.bundle_limits.max_entry_bytes = get_size(path, key, node);
+        } else if (key == "bundle_max_total_bytes") {
+            cfg.bundle_limits.max_total_bytes = get_size(path, key, node);
+        } else if (key == "bundle_max_entries") {
+            auto v = node.value_exact<int64_t>();
+            if (!v || *v <= 0)
+                throw Error(Errc::usage, where(path, node) + ": '" + key + "' must be a positive integer");
+            cfg.bundle_limits.max_entries = static_cast<std::uint64_t>(*v);
         } else if (key == "reference_gpu_type") {
             cfg.reference_gpu_type = get_string(path, key, node);
         } else {

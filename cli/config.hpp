@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/bundle/tree.hpp"
+
 namespace pdai::cli {
 
 struct Config {
@@ -16,6 +18,9 @@ struct Config {
     std::optional<std::string> log_file;
     std::string log_level = "warn";
     bool require_signed_bundles = false;
+    // bundle_max_entry_bytes, bundle_max_total_bytes (a byte count or a size like "64G") and
+    // bundle_max_entries: what one bundle may unpack to; defaults in bundle::Limits.
+    bundle::Limits bundle_limits;
     std::optional<std::string> reference_gpu_type;
     std::vector<std::string> loaded_from;  // files read, in order
 };

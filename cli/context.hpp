@@ -48,6 +48,8 @@ void set_quota_command(CLI::App& app, Context& ctx);
 void set_gpu_command(CLI::App& app, Context& ctx);
 void set_node_command(CLI::App& app, Context& ctx);
 void set_audit_command(CLI::App& app, Context& ctx);
+void set_bundle_command(CLI::App& app, Context& ctx);
+void set_algo_command(CLI::App& app, Context& ctx);
 void set_internal_commands(CLI::App& app, Context& ctx);
 
 }  // namespace pdai::cli

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
     pdai::cli::set_gpu_command(app, ctx);
     pdai::cli::set_node_command(app, ctx);
     pdai::cli::set_audit_command(app, ctx);
+    pdai::cli::set_bundle_command(app, ctx);
+    pdai::cli::set_algo_command(app, ctx);
     pdai::cli::set_internal_commands(app, ctx);
 
     try {

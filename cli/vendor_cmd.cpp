@@ -1,8 +1,60 @@
-// pdai vendor add|list|show|remove
+// pdai vendor add|list|show|remove, pdai vendor key add|list|remove
+#include "catalog/bundle/signature.hpp"
+#include "catalog/bundle/unique_fd.hpp"
+#include "catalog/vendor_keys.hpp"
 #include "catalog/vendors.hpp"
 #include "cli/context.hpp"
 
 namespace pdai::cli {
+
+namespace {
+
+// The public keys signed bundles are checked against (require_signed_bundles in pdai.conf).
+void set_vendor_key_commands(CLI::App& vendor, Context& ctx) {
+    auto* grp = add_group(vendor, "key", "Register the public keys a vendor signs bundles with");
+    struct Opts {
+        std::string vendor, file, key_id;
+        std::optional<std::string> key_id_override, only_vendor;
+    };
+    auto o = std::make_shared<Opts>();
+
+    auto* add = grp->add_subcommand("add", "Register a public key file from 'pdai bundle keygen'");
+    add->add_option("VENDOR", o->vendor, "Vendor name")->required();
+    add->add_option("KEYFILE", o->file, "Public key file (PREFIX.pub)")->required();
+    add->add_option("--key-id", o->key_id_override, "Register it under this id instead of the file's");
+    on_run(add, ctx, [&ctx, o] {
+        auto key = bundle::parse_public_key(bundle::read_small_file(o->file, 64 * 1024), o->file);
+        auto c = ctx.open_catalog(true);
+        auto k = c.write([&] {
+            return catalog::add_vendor_key(c, o->vendor, o->key_id_override.value_or(key.key_id), key.base64());
+        });
+        ctx.out.done("added key " + k.key_id + " for vendor " + k.vendor, k);
+    });
+
+    auto* list = grp->add_subcommand("list", "List registered keys");
+    list->add_option("VENDOR", o->only_vendor, "Only this vendor's keys");
+    on_run(list, ctx, [&ctx, o] {
+        auto c = ctx.open_catalog(false);
+        auto ks = catalog::list_vendor_keys(c, o->only_vendor);
+        Table t{{"VENDOR", "KEY ID", "ALGORITHM", "PUBLIC KEY", "ADDED", "BY"}, {}};
+        for (const auto& k : ks)
+            t.rows.push_back({k.vendor, k.key_id, k.algorithm, k.public_key,
+                              catalog::format_time(k.added_at), k.added_by});
+        ctx.out.listing(t, ks);
+    });
+
+    auto* rm = grp->add_subcommand("remove", "Remove a key; bundles signed with it no longer register");
+    rm->add_option("VENDOR", o->vendor, "Vendor name")->required();
+    rm->add_option("KEY_ID", o->key_id, "Key id")->required();
+    on_run(rm, ctx, [&ctx, o] {
+        auto c = ctx.open_catalog(true);
+        c.write([&] { catalog::remove_vendor_key(c, o->vendor, o->key_id); });
+        ctx.out.done("removed key " + o->key_id + " of vendor " + o->vendor,
+                     {{"vendor", o->vendor}, {"removed", o->key_id}});
+    });
+}
+
+}  // namespace
 
 void set_vendor_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "vendor", "Register the vendors that ship algorithm bundles");
@@ -50,6 +102,8 @@ void set_vendor_command(CLI::App& app, Context& ctx) {
         c.write([&] { catalog::remove_vendor(c, *name); });
         ctx.out.done("removed vendor " + *name, {{"removed", *name}});
     });
+
+    set_vendor_key_commands(*grp, ctx);
 }
 
 }  // namespace pdai::cli
