@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The OCR example bundle (examples/hanwen-ocr) on generated images: pack, lint, register,
+# run it as an inference batch on the local backend (or, while this pdai has no 'infer'
+# command, its entrypoint directly), and find both drawn lines, English and Chinese, in
+# every output. Skipped (passes) when tesseract or ImageMagick is not installed.
+source "$(dirname "$0")/lib.sh"
+src=${PDAI_SOURCE_DIR:?}
+for tool in tesseract convert; do
+    command -v "$tool" >/dev/null || { echo "skip: $tool not installed (scripts/setup)"; exit 0; }
+done
+[[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata || -f /usr/share/tesseract-ocr/4.00/tessdata/chi_sim.traineddata ]] ||
+    { echo "skip: tesseract-ocr-chi-sim not installed"; exit 0; }
+
+bash "$src/scripts/make-sample-inputs" "$TEST_TMP/inputs" 2 >/dev/null
+me=$(id -un)
+expect 0 "init" -- catalog init
+expect 0 "vendor" -- vendor add hanwen
+expect 0 "bureau" -- bureau add fin --name 财政局 --account fin
+expect 0 "member" -- bureau member add fin "$me"
+expect 0 "lint the example" -- bundle lint "$src/examples/hanwen-ocr"
+expect 0 "pack the example" -- bundle pack "$src/examples/hanwen-ocr" -o "$TEST_TMP/ocr.tar.gz"
+expect 0 "register it" -- algo register "$TEST_TMP/ocr.tar.gz"
+
+out_dir=$TEST_TMP/ocr-out
+if "$PDAI" infer --help 2>/dev/null | grep -q -- --max-parallel; then
+    expect 0 "infer on the local backend" -- infer hanwen-ocr --backend local --bureau fin \
+        --inputs "$TEST_TMP/inputs/ocr" --shard-size 1 --max-parallel 2 --output "$out_dir" --wait
+else
+    echo "note: no 'pdai infer' yet: running the entrypoint directly"
+    ls "$TEST_TMP"/inputs/ocr/*.png >"$TEST_TMP/list"
+    OMP_THREAD_LIMIT=1 "$src/examples/hanwen-ocr/bin/run" --inputs "$TEST_TMP/list" --out "$out_dir" >/dev/null
+fi
+
+for expected in "$TEST_TMP"/inputs/ocr/*.expected; do
+    name=$(basename "$expected" .expected)
+    got=$(tr -d ' \t' <"$out_dir/$name.txt" 2>/dev/null)
+    while IFS= read -r line; do
+        contains "$got" "$(tr -d ' \t' <<<"$line")" "$name: OCR found '$line'"
+    done <"$expected"
+done
+finish
