@@ -214,6 +214,25 @@ CREATE TABLE liens (
   state TEXT NOT NULL,
   PRIMARY KEY (cluster, slurm_job_id)
 ) WITHOUT ROWID;
+-- Per UTC day (of a row's start_at) and report dimension, the ledger's effective figures:
+-- 'pdai sync' adds every new row and subtracts the row a correction replaces, in the same
+-- transaction, so reports and 'pdai quota show' read thousands of rows, not millions.
+CREATE TABLE usage_daily (
+  day INTEGER NOT NULL,  -- start_at / 86400
+  account TEXT NOT NULL,
+  unix_user TEXT NOT NULL,
+  algorithm TEXT NOT NULL,          -- '' when none
+  algorithm_version TEXT NOT NULL,  -- '' when none
+  vendor TEXT NOT NULL,             -- '' when none
+  gpu_type TEXT NOT NULL,           -- '' when none
+  jobs INTEGER NOT NULL,
+  ok_jobs INTEGER NOT NULL,  -- exit_state COMPLETED
+  gpu_hours REAL NOT NULL,
+  cuh REAL NOT NULL,
+  cost_cny REAL NOT NULL,
+  PRIMARY KEY (day, account, unix_user, algorithm, algorithm_version, vendor, gpu_type)
+) WITHOUT ROWID;
+CREATE INDEX usage_daily_by_account ON usage_daily(account, day, cuh);
 CREATE TABLE sync_state (
   cluster TEXT PRIMARY KEY,
   watermark INTEGER NOT NULL DEFAULT 0,

@@ -50,6 +50,8 @@ void set_node_command(CLI::App& app, Context& ctx);
 void set_audit_command(CLI::App& app, Context& ctx);
 void set_bundle_command(CLI::App& app, Context& ctx);
 void set_algo_command(CLI::App& app, Context& ctx);
+void set_sync_command(CLI::App& app, Context& ctx);
+void set_usage_command(CLI::App& app, Context& ctx);
 void set_internal_commands(CLI::App& app, Context& ctx);
 
 }  // namespace pdai::cli

@@ -57,6 +57,8 @@ int main(int argc, char** argv) {
     pdai::cli::set_audit_command(app, ctx);
     pdai::cli::set_bundle_command(app, ctx);
     pdai::cli::set_algo_command(app, ctx);
+    pdai::cli::set_sync_command(app, ctx);
+    pdai::cli::set_usage_command(app, ctx);
     pdai::cli::set_internal_commands(app, ctx);
 
     try {

@@ -1,9 +1,12 @@
 // pdai quota set|show
+#include <nlohmann/json.hpp>
+
 #include "catalog/bureaus.hpp"
 #include "catalog/quotas.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
 #include "jobs/policy/duration.hpp"
+#include "jobs/usage/quota_status.hpp"
 
 namespace pdai::cli {
 
@@ -62,6 +65,24 @@ std::vector<std::pair<std::string, std::string>> quota_fields(const catalog::Quo
             {"updated", catalog::format_time(q.updated_at) + " by " + q.updated_by}};
 }
 
+// Used, liens, left, burn rate and run-out date of the current period (pdai quota show).
+std::string runs_out_text(const jobs::QuotaStatus& st) {
+    if (st.exhausted) return "exhausted";
+    if (!st.runs_out_at) return "-";
+    if (*st.runs_out_at >= st.period.end) return "not this period";
+    return policy::utc_date(*st.runs_out_at);
+}
+
+std::vector<std::pair<std::string, std::string>> status_fields(const jobs::QuotaStatus& st) {
+    return {{"this period", st.period.label + " (" + policy::utc_date(st.period.start) + " to " +
+                                policy::utc_date(st.period.end - 1) + ")"},
+            {"used", fmt_number(st.used_cuh, 3) + " CUH"},
+            {"liens", fmt_number(st.liens_cuh, 3) + " CUH (active jobs at the last sync)"},
+            {"left", fmt_number(st.left_cuh, 3) + " CUH"},
+            {"burn rate", fmt_number(st.burn_cuh_per_day, 3) + " CUH/day"},
+            {"runs out", runs_out_text(st)}};
+}
+
 }  // namespace
 
 void set_quota_command(CLI::App& app, Context& ctx) {
@@ -108,17 +129,32 @@ void set_quota_command(CLI::App& app, Context& ctx) {
             if (!q)
                 throw Error(Errc::not_found, "bureau '" + *bureau + "' has no quota",
                             "set one with 'pdai quota set " + *bureau + " --budget CUH'");
-            ctx.out.object(quota_fields(*q), *q);
+            const auto st = jobs::quota_status(c, *q, catalog::now_unix());
+            auto fields = quota_fields(*q);
+            auto more = status_fields(st);
+            fields.insert(fields.begin() + 3, more.begin(), more.end());
+            nlohmann::json j = *q;
+            j.update(nlohmann::json(st));
+            ctx.out.object(fields, j);
             return;
         }
         auto qs = catalog::list_quotas(c);
-        Table t{{"BUREAU", "PERIOD", "BUDGET CUH", "MAX GPUS", "MAX TIME", "GPU TYPES"}, {}};
+        const auto now = catalog::now_unix();
+        Table t{{"BUREAU", "PERIOD", "BUDGET CUH", "USED CUH", "LIENS CUH", "LEFT CUH", "RUNS OUT",
+                 "MAX GPUS", "MAX TIME", "GPU TYPES"},
+                {}};
+        nlohmann::json all = nlohmann::json::array();
         for (const auto& q : qs) {
+            const auto st = jobs::quota_status(c, q, now);
             auto f = quota_fields(q);
-            t.rows.push_back({q.bureau, q.period, fmt_number(q.budget_cuh), f[3].second,
-                              f[4].second, f[5].second});
+            t.rows.push_back({q.bureau, q.period, fmt_number(q.budget_cuh), fmt_number(st.used_cuh),
+                              fmt_number(st.liens_cuh), fmt_number(st.left_cuh), runs_out_text(st),
+                              f[3].second, f[4].second, f[5].second});
+            nlohmann::json j = q;
+            j.update(nlohmann::json(st));
+            all.push_back(std::move(j));
         }
-        ctx.out.listing(t, qs);
+        ctx.out.listing(t, all);
     });
 }
 

@@ -1,0 +1,104 @@
+// pdai sync [--watch INTERVAL] [--since DATE] [--lock-wait SECONDS]
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "catalog/catalog.hpp"
+#include "cli/context.hpp"
+#include "cli/time_arg.hpp"
+#include "common/error.hpp"
+#include "jobs/usage/sync.hpp"
+#include "jobs/usage/sync_lock.hpp"
+
+namespace pdai::cli {
+namespace {
+
+// "90", "90s", "5m", "1h".
+std::chrono::seconds parse_interval(const std::string& text) {
+    std::size_t used = 0;
+    long long n = -1;
+    try {
+        n = std::stoll(text, &used);
+    } catch (const std::exception&) {
+        used = 0;
+    }
+    const std::string unit = text.substr(used);
+    const long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
+    if (used == 0 || n <= 0 || mult == 0)
+        throw Error(Errc::usage, "--watch needs an interval such as 60s, 5m or 1h, not '" + text + "'");
+    return std::chrono::seconds(n * mult);
+}
+
+nlohmann::json result_json(const jobs::SyncResult& r) {
+    return {{"cluster", r.cluster},         {"from", catalog::format_time(r.from)},
+            {"to", catalog::format_time(r.to)}, {"finished", r.seen},
+            {"inserted", r.inserted},       {"corrected", r.corrected},
+            {"unchanged", r.unchanged},     {"still_active", r.still_active},
+            {"liens", r.liens},             {"jobs_updated", r.jobs_updated},
+            {"watermark", catalog::format_time(r.watermark)}};
+}
+
+struct SyncOpts {
+    std::optional<std::string> watch, since;
+    double lock_wait = 5;
+};
+
+// One run under the lock. Returns false when another sync held the lock throughout.
+bool sync_once(Context& ctx, const SyncOpts& o) {
+    const std::string path = ctx.catalog_path();
+    auto lock = jobs::SyncLock::acquire(
+        path, std::chrono::milliseconds(static_cast<long long>(o.lock_wait * 1000)));
+    if (!lock) {
+        ctx.out.done("another sync is running; nothing done", {{"skipped", "another sync is running"}});
+        return false;
+    }
+    auto c = ctx.open_catalog(true);
+    auto source = jobs::make_slurm_accounting_source();
+    jobs::SyncOptions so;
+    so.now = catalog::now_unix();
+    if (o.since) so.since = parse_since(*o.since);
+    auto r = jobs::sync_usage(c, *source, so);
+    ctx.out.done("synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
+                     std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
+                     " unchanged, " + std::to_string(r.liens) + " liens",
+                 result_json(r));
+    return true;
+}
+
+}  // namespace
+
+void set_sync_command(CLI::App& app, Context& ctx) {
+    auto o = std::make_shared<SyncOpts>();
+    auto* sync = app.add_subcommand(
+        "sync", "Ingest finished Slurm jobs into the usage ledger and refresh the liens of active jobs");
+    sync->add_option("--watch", o->watch, "Keep running, syncing every INTERVAL (60s, 5m)")
+        ->type_name("INTERVAL");
+    sync->add_option("--since", o->since,
+                     "Read jobs from this date (2026-11-01) or age (7d) instead of the watermark")
+        ->type_name("DATE");
+    sync->add_option("--lock-wait", o->lock_wait,
+                     "Seconds to wait for another running sync before giving up (exit 0)")
+        ->type_name("SECONDS")
+        ->check(CLI::Range(0.0, 3600.0));
+    on_run(sync, ctx, [&ctx, o] {
+        if (!o->watch) {
+            sync_once(ctx, *o);
+            return;
+        }
+        const auto every = parse_interval(*o->watch);
+        for (;;) {
+            try {
+                sync_once(ctx, *o);
+            } catch (const Error& e) {
+                // A daemon outlives a slurmdbd restart: report and try again next round.
+                spdlog::error("{}", e.what());
+            }
+            o->since.reset();  // only the first round starts from --since
+            std::this_thread::sleep_for(every);
+        }
+    });
+}
+
+}  // namespace pdai::cli

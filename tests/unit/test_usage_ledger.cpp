@@ -1,0 +1,220 @@
+// Usage ingestion: mapping a Slurm job to a ledger row, idempotent re-syncs, corrections,
+// liens, and report aggregation over the per-day rollup.
+#include <catch2/catch.hpp>
+
+#include "catalog/bureaus.hpp"
+#include "catalog/gpu_types.hpp"
+#include "catalog/ledger.hpp"
+#include "catalog/quotas.hpp"
+#include "catalog/usage_report.hpp"
+#include "jobs/usage/ingest.hpp"
+#include "jobs/usage/quota_status.hpp"
+#include "jobs/usage/sync.hpp"
+#include "temp_catalog.hpp"
+
+using namespace pdai;
+
+namespace {
+
+constexpr std::int64_t kNov1 = 1793491200;  // 2026-11-01T00:00:00Z
+
+jobs::FinishedJob job(std::int64_t id, const std::string& account, const std::string& tres,
+                      std::int64_t start, std::int64_t elapsed, const std::string& state = "COMPLETED") {
+    jobs::FinishedJob j;
+    j.cluster = "c1";
+    j.job_id = id;
+    j.account = account;
+    j.user = "alice";
+    j.state = state;
+    j.alloc_tres = tres;
+    j.start = start;
+    j.end = start + elapsed;
+    j.elapsed_s = elapsed;
+    return j;
+}
+
+jobs::IngestContext context() {
+    jobs::IngestContext ctx;
+    ctx.gpu_types["a100"] = {2.0, 10.0};
+    ctx.gpu_types["t4"] = {0.5, 2.0};
+    ctx.bureaus_by_account["fin"] = {1, "FIN", "fin"};
+    ctx.vendor_of_algorithm["ocr"] = "acme";
+    ctx.now = kNov1 + 86400 * 10;
+    return ctx;
+}
+
+struct FakeSource : jobs::AccountingSource {
+    std::vector<jobs::FinishedJob> finished;
+    std::vector<jobs::ActiveJob> active;
+    std::string cluster() override { return "c1"; }
+    std::vector<jobs::FinishedJob> jobs_between(std::int64_t, std::int64_t) override { return finished; }
+    std::vector<jobs::ActiveJob> active_jobs() override { return active; }
+};
+
+struct Fixture {
+    test::TempCatalog t;
+    catalog::Catalog& c = t.cat;
+    Fixture() {
+        c.write([&] {
+            catalog::add_gpu_type(c, "a100", 2.0, 10.0, "nvidia", std::nullopt);
+            catalog::add_gpu_type(c, "t4", 0.5, 2.0, "nvidia", std::nullopt);
+            catalog::add_bureau(c, "FIN", "财政局", "fin");
+            catalog::add_bureau(c, "EDU", "教育局", "edu");
+            catalog::QuotaChange q;
+            q.budget_cuh = 100.0;
+            catalog::set_quota(c, "FIN", q);
+        });
+    }
+    jobs::SyncResult sync(FakeSource& s, std::int64_t now = kNov1 + 86400 * 10) {
+        jobs::SyncOptions o;
+        o.now = now;
+        return jobs::sync_usage(c, s, o);
+    }
+};
+
+}  // namespace
+
+TEST_CASE("AllocTRES GPUs by type", "[unit][usage]") {
+    auto g = jobs::gpus_of_tres("cpu=2,mem=4G,node=1,billing=2,gres/gpu=2,gres/gpu:a100=2");
+    CHECK(g == std::map<std::string, int>{{"a100", 2}});
+    CHECK(jobs::gpus_of_tres("cpu=1,gres/gpu=3").at("") == 3);
+    CHECK(jobs::gpus_of_tres("cpu=1,mem=1G").empty());
+    auto mixed = jobs::gpus_of_tres("gres/gpu=3,gres/gpu:a100=1,gres/gpu:t4=1");
+    CHECK(mixed == std::map<std::string, int>{{"", 1}, {"a100", 1}, {"t4", 1}});
+}
+
+TEST_CASE("pdai comment tag", "[unit][usage]") {
+    auto t = jobs::parse_pdai_tag("pdai:job=12,kind=run,algo=ocr@1.2.0,bureau=FIN");
+    CHECK(t.job_id == 12);
+    CHECK(t.algorithm == "ocr");
+    CHECK(t.version == "1.2.0");
+    CHECK_FALSE(jobs::parse_pdai_tag("my own comment").job_id);
+}
+
+TEST_CASE("a finished job becomes one priced ledger row", "[unit][usage]") {
+    auto ctx = context();
+    auto j = job(7, "FIN", "cpu=1,gres/gpu=2,gres/gpu:a100=2", kNov1, 1800);
+    j.comment = "pdai:job=3,kind=run,algo=ocr@1.0.0,bureau=FIN";
+    auto r = jobs::to_ledger_row(j, ctx);
+    CHECK(r.account == "fin");  // the bureau's spelling
+    CHECK(r.bureau_id == 1);
+    CHECK(r.gpus == 2);
+    CHECK(r.gpu_type == "a100");
+    CHECK(r.gpu_hours == Approx(1.0));
+    CHECK(r.cuh == Approx(2.0));
+    CHECK(r.cost_cny == Approx(10.0));
+    CHECK(r.pdai_job_id == 3);
+    CHECK(r.vendor == "acme");
+
+    // Outside pdai: no algorithm, bureau unknown, priced anyway; untyped at the dearest type.
+    auto o = jobs::to_ledger_row(job(8, "other", "gres/gpu=1", kNov1, 3600), ctx);
+    CHECK_FALSE(o.bureau_id);
+    CHECK_FALSE(o.algorithm);
+    CHECK(o.cuh == Approx(2.0));
+    CHECK_FALSE(o.gpu_type);
+    // No GPUs: a row with zero figures (the job still counts in job totals).
+    CHECK(jobs::to_ledger_row(job(9, "fin", "cpu=4", kNov1, 60), ctx).cuh == 0.0);
+}
+
+TEST_CASE("idempotency decisions", "[unit][usage]") {
+    auto ctx = context();
+    auto r = jobs::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 600), ctx);
+    CHECK(jobs::decide(std::nullopt, r) == jobs::IngestAction::insert);
+    CHECK(jobs::decide(r, r) == jobs::IngestAction::skip);
+    auto longer = jobs::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 900), ctx);
+    CHECK(jobs::decide(r, longer) == jobs::IngestAction::correct);
+    auto repriced = r;
+    repriced.cuh *= 3;  // a weight changed since: not a correction
+    CHECK(jobs::decide(r, repriced) == jobs::IngestAction::skip);
+}
+
+TEST_CASE("liens of active jobs", "[unit][usage]") {
+    auto ctx = context();
+    jobs::ActiveJob a{42, "FIN", "PENDING", std::string("t4"), 2, 5, 1, 120};
+    auto l = jobs::to_lien(a, ctx);
+    REQUIRE(l);
+    CHECK(l->bound_cuh == Approx(2 * 5 * 2.0 * 0.5));
+    a.gpu_type.reset();  // untyped: the dearest type
+    CHECK(jobs::to_lien(a, ctx)->bound_cuh == Approx(2 * 5 * 2.0 * 2.0));
+    a.account = "nobody";
+    CHECK_FALSE(jobs::to_lien(a, ctx));
+}
+
+TEST_CASE("sync twice ingests once; a changed job is corrected, not duplicated", "[unit][usage]") {
+    Fixture f;
+    FakeSource src;
+    src.finished = {job(1, "fin", "gres/gpu:a100=1", kNov1 + 100, 3600),
+                    job(2, "edu", "gres/gpu:t4=2", kNov1 + 200, 1800, "FAILED"),
+                    job(3, "fin", "gres/gpu:a100=1", kNov1 + 300, 0, "RUNNING")};
+    src.active = {{3, "fin", "RUNNING", std::string("a100"), 1, 1, 1, 60}};
+    auto r1 = f.sync(src);
+    CHECK(r1.inserted == 2);
+    CHECK(r1.still_active == 1);
+    CHECK(r1.liens == 1);
+    auto r2 = f.sync(src);
+    CHECK(r2.inserted == 0);
+    CHECK(r2.unchanged == 2);
+    CHECK(catalog::ledger_row_count(f.c) == 2);
+
+    // Requeued and run again: the new run's figures replace the old ones.
+    src.finished[0] = job(1, "fin", "gres/gpu:a100=1", kNov1 + 5000, 7200);
+    auto r3 = f.sync(src);
+    CHECK(r3.corrected == 1);
+    auto rows = catalog::ledger_rows(f.c, "c1", 1);
+    REQUIRE(rows.size() == 2);
+    CHECK(rows[1].corrects_id == rows[0].id);
+    CHECK(rows[0].cuh == Approx(2.0));  // the old row is kept as it was
+    CHECK(f.sync(src).corrected == 0);
+
+    auto fin = catalog::usage_total(f.c, "fin", kNov1, kNov1 + 30 * 86400);
+    CHECK(fin.jobs == 1);
+    CHECK(fin.cuh == Approx(4.0));
+    auto sync = catalog::find_sync_state(f.c, "c1");
+    REQUIRE(sync);
+    CHECK(sync->watermark == kNov1 + 5000 + 7200);
+    CHECK(sync->liens_at == kNov1 + 86400 * 10);
+
+    // The rollup agrees with the ledger rebuilt from scratch.
+    auto before = catalog::usage_report(f.c, {kNov1, kNov1 + 30 * 86400, {catalog::UsageDim::bureau}, {}});
+    f.c.write([&] { catalog::rebuild_usage_daily(f.c); });
+    auto after = catalog::usage_report(f.c, {kNov1, kNov1 + 30 * 86400, {catalog::UsageDim::bureau}, {}});
+    REQUIRE(before.size() == after.size());
+    for (std::size_t i = 0; i < before.size(); ++i) CHECK(before[i].figures.cuh == Approx(after[i].figures.cuh));
+}
+
+TEST_CASE("report aggregation by dimensions and window", "[unit][usage]") {
+    Fixture f;
+    FakeSource src;
+    auto a = job(1, "fin", "gres/gpu:a100=1", kNov1 + 100, 3600);
+    a.comment = "pdai:job=1,algo=ocr@1.0.0";
+    src.finished = {a, job(2, "fin", "gres/gpu:t4=2", kNov1 + 86400 + 5, 3600, "FAILED"),
+                    job(3, "edu", "gres/gpu:t4=1", kNov1 + 2 * 86400, 3600),
+                    job(4, "fin", "gres/gpu:a100=1", kNov1 - 10, 3600)};  // October
+    f.sync(src);
+    using D = catalog::UsageDim;
+    auto by_bureau = catalog::usage_report(f.c, {kNov1, kNov1 + 30 * 86400, {D::bureau}, {}});
+    REQUIRE(by_bureau.size() == 2);
+    CHECK(by_bureau[0].keys == std::vector<std::string>{"FIN"});
+    CHECK(by_bureau[0].figures.jobs == 2);
+    CHECK(by_bureau[0].figures.ok_jobs == 1);
+    CHECK(by_bureau[0].figures.cuh == Approx(2.0 + 1.0));
+    CHECK(by_bureau[0].figures.gpu_hours == Approx(3.0));
+    CHECK(by_bureau[0].figures.cost_cny == Approx(10.0 + 4.0));
+    CHECK(by_bureau[1].figures.cuh == Approx(0.5));
+
+    auto by_algo_day = catalog::usage_report(f.c, {kNov1, kNov1 + 30 * 86400, {D::algorithm, D::day}, {"fin"}});
+    REQUIRE(by_algo_day.size() == 2);
+    CHECK(by_algo_day[0].keys == std::vector<std::string>{"ocr@1.0.0", "2026-11-01"});
+    CHECK(by_algo_day[1].keys == std::vector<std::string>{"-", "2026-11-02"});
+
+    auto total = catalog::usage_report(f.c, {kNov1 - 86400, kNov1 + 30 * 86400, {}, {}});
+    REQUIRE(total.size() == 1);
+    CHECK(total[0].figures.jobs == 4);
+
+    auto st = jobs::quota_status(f.c, *catalog::find_quota(f.c, "FIN"), kNov1 + 86400 * 10);
+    CHECK(st.used_cuh == Approx(3.0));
+    CHECK(st.left_cuh == Approx(97.0));
+    CHECK(st.burn_cuh_per_day == Approx(0.3));
+    REQUIRE(st.runs_out_at);
+    CHECK(*st.runs_out_at == kNov1 + 86400 * 10 + static_cast<std::int64_t>(97.0 / 0.3 * 86400 + 0.5));
+}
