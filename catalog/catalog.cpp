@@ -46,6 +46,13 @@ void Catalog::configure_connection() {
     // Per-connection settings; journal_mode=WAL is persistent and set at init.
     db_.exec("PRAGMA foreign_keys = ON");
     db_.exec("PRAGMA synchronous = FULL");
+    if (!db_.read_only()) {
+        // Keep -wal and -shm when the last writer closes: bureau users and the plugin read
+        // the catalog without write access to its directory, and SQLite can only open a WAL
+        // database read-only when those files already exist.
+        int persist = 1;
+        sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+    }
 }
 
 void Catalog::check_schema(bool writable) {
