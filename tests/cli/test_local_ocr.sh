@@ -2,14 +2,14 @@
 # The OCR example bundle (examples/hanwen-ocr) on generated images: pack, lint, register,
 # run it as an inference batch on the local backend (or, while this pdai has no 'infer'
 # command, its entrypoint directly), and find both drawn lines, English and Chinese, in
-# every output. Skipped (passes) when tesseract or ImageMagick is not installed.
+# every output. Reported as skipped (exit 77) when tesseract or ImageMagick is missing.
 source "$(dirname "$0")/lib.sh"
 src=${PDAI_SOURCE_DIR:?}
 for tool in tesseract convert; do
-    command -v "$tool" >/dev/null || { echo "skip: $tool not installed (scripts/setup)"; exit 0; }
+    command -v "$tool" >/dev/null || { echo "skip: $tool not installed (scripts/setup)"; exit 77; }
 done
 [[ -f /usr/share/tesseract-ocr/5/tessdata/chi_sim.traineddata || -f /usr/share/tesseract-ocr/4.00/tessdata/chi_sim.traineddata ]] ||
-    { echo "skip: tesseract-ocr-chi-sim not installed"; exit 0; }
+    { echo "skip: tesseract-ocr-chi-sim not installed"; exit 77; }
 
 bash "$src/scripts/make-sample-inputs" "$TEST_TMP/inputs" 2 >/dev/null
 me=$(id -un)
