@@ -170,6 +170,7 @@ CREATE INDEX jobs_by_bureau ON jobs(bureau_id, submitted_at);
 CREATE TABLE job_tasks (
   job_id INTEGER NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
   task_index INTEGER NOT NULL,
+  slurm_job_id INTEGER,  -- the array that ran this task last ('infer --resume' starts new ones)
   state TEXT NOT NULL,
   exit_code INTEGER,
   started_at INTEGER,
@@ -208,9 +209,13 @@ CREATE TABLE liens (
   cluster TEXT NOT NULL,
   slurm_job_id INTEGER NOT NULL,
   bureau_id INTEGER NOT NULL REFERENCES bureaus(id) ON DELETE CASCADE,
-  gpu_type TEXT,
-  gpus INTEGER NOT NULL,
-  bound_cuh REAL NOT NULL,
+  gpu_type TEXT,                     -- the type priced; NULL: no GPUs
+  gpus INTEGER NOT NULL,             -- per task, all nodes together
+  tasks INTEGER NOT NULL DEFAULT 1,  -- array tasks this record still covers
+  nodes INTEGER NOT NULL DEFAULT 1,
+  time_limit_minutes INTEGER,        -- the limit priced; NULL: unknown
+  concurrent_gpus INTEGER,           -- GPUs it may hold at once; NULL: gpus x tasks
+  bound_cuh REAL NOT NULL,           -- gpus x tasks x hours x weight
   state TEXT NOT NULL,
   PRIMARY KEY (cluster, slurm_job_id)
 ) WITHOUT ROWID;

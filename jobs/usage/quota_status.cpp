@@ -31,7 +31,9 @@ QuotaStatus quota_status(catalog::Catalog& c, const catalog::Quota& q, std::int6
 
 void to_json(nlohmann::json& j, const QuotaStatus& s) {
     j = {{"bureau", s.bureau},
-         {"period", s.period.label},
+         // "period" stays the kind (month/quarter/year), as in 'pdai quota set' and its JSON.
+         {"period", std::string(policy::to_string(s.period.kind))},
+         {"period_label", s.period.label},
          {"period_start", catalog::format_time(s.period.start)},
          {"period_end", catalog::format_time(s.period.end)},
          {"budget_cuh", s.budget_cuh},
