@@ -202,9 +202,15 @@ CREATE TABLE usage_ledger (
   corrects_id INTEGER REFERENCES usage_ledger(id) ON DELETE RESTRICT,
   ingested_at INTEGER NOT NULL
 );
-CREATE INDEX usage_ledger_by_bureau_time ON usage_ledger(bureau_id, start_at);
+-- Covers the quota snapshot's per-period sum (no table lookups); corrected rows are found
+-- through the small partial index below.
+CREATE INDEX usage_ledger_by_bureau_time ON usage_ledger(bureau_id, start_at, cuh);
+CREATE INDEX usage_ledger_corrected ON usage_ledger(corrects_id) WHERE corrects_id IS NOT NULL;
 CREATE INDEX usage_ledger_by_job ON usage_ledger(cluster, slurm_job_id, array_task_id);
--- Jobs admitted but not yet in the ledger, as last seen by 'pdai sync'.
+-- Jobs admitted but not yet in the ledger, as last seen by 'pdai sync': one row per pending
+-- or running job record of a bureau's account (a pending array's record covers its pending
+-- tasks). The job_submit plugin reads it: bound_cuh and concurrent_gpus count against the
+-- bureau, and job_modify prices a change from gpus, tasks, nodes and time_limit_minutes.
 CREATE TABLE liens (
   cluster TEXT NOT NULL,
   slurm_job_id INTEGER NOT NULL,
@@ -241,6 +247,8 @@ CREATE INDEX usage_daily_by_account ON usage_daily(account, day, cuh);
 CREATE TABLE sync_state (
   cluster TEXT PRIMARY KEY,
   watermark INTEGER NOT NULL DEFAULT 0,
+  -- When the liens rows were read from slurmctld: taken BEFORE reading the job list, since
+  -- the plugin forgets its own admissions older than this.
   liens_at INTEGER,
   last_run_at INTEGER
 );

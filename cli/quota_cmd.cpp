@@ -1,12 +1,21 @@
-// pdai quota set|show
+// pdai quota set|show|check
+#include <unistd.h>
+
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "catalog/bureaus.hpp"
+#include "catalog/policy_snapshot.hpp"
 #include "catalog/quotas.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
+#include "common/unix_user.hpp"
+#include "jobs/gate/plugin_config.hpp"
+#include "jobs/policy/array_spec.hpp"
 #include "jobs/policy/duration.hpp"
 #include "jobs/usage/quota_status.hpp"
+#include "jobs/policy/gpu_request.hpp"
+#include "jobs/policy/quota_policy.hpp"
 
 namespace pdai::cli {
 
@@ -63,6 +72,108 @@ std::vector<std::pair<std::string, std::string>> quota_fields(const catalog::Quo
                              : "no limit"},
             {"GPU types", types.empty() ? "all" : types},
             {"updated", catalog::format_time(q.updated_at) + " by " + q.updated_by}};
+}
+
+struct CheckOpts {
+    std::string bureau, gpus, time;
+    int nodes = 1;
+    std::optional<std::string> array, user, plugin_conf;
+};
+
+// The plugin's settings (exemptions, default time, cluster), so the answer is the plugin's:
+// --plugin-conf, else pdai_plugin.conf where the plugin looks when it exists, else defaults.
+gate::PluginConfig check_settings(const std::optional<std::string>& explicit_path) {
+    const std::string path = explicit_path ? *explicit_path : gate::plugin_config_path();
+    if (!explicit_path && access(path.c_str(), R_OK) != 0) return gate::PluginConfig{};
+    auto cfg = gate::load_plugin_config(path);
+    if (!cfg) throw Error(Errc::usage, cfg.error(), "fix the file, or pass --plugin-conf PATH");
+    return *cfg;
+}
+
+// The job as the plugin would see `sbatch -A ACCOUNT -N nodes --gres=gpu:TYPE:N --time ...`.
+policy::JobRequest check_request(const CheckOpts& o, const std::string& account) {
+    policy::JobRequest job;
+    job.account = account;
+    job.user = o.user ? *o.user : current_user();
+    job.submit_time = catalog::now_unix();
+    const auto per_node = policy::parse_cli_gpus(o.gpus);
+    if (!per_node) throw Error(Errc::usage, "--gpus: " + per_node.error(), "e.g. --gpus a100:2");
+    if (o.nodes < 1) throw Error(Errc::usage, "--nodes must be 1 or more");
+    const std::string tres = "gres:gpu:" + (per_node->type ? *per_node->type + ":" : "") +
+                             std::to_string(per_node->count);
+    policy::JobShape shape;
+    shape.min_nodes = o.nodes;
+    const auto ask = policy::gpu_ask_from_tres({{}, tres, {}, {}}, shape);
+    if (!ask) throw Error(Errc::usage, "--gpus: " + ask.error());
+    job.gpus = *ask;
+    const auto t = policy::parse_time_limit(o.time);
+    if (!t) throw Error(Errc::usage, "--time: " + t.error(), "e.g. --time 4h or --time 04:00:00");
+    job.time_limit_minutes = t->minutes.value_or(0);  // UNLIMITED: no limit, as the plugin maps it
+    if (o.array) {
+        const auto spec = policy::parse_array_spec(*o.array);
+        if (!spec) throw Error(Errc::usage, "--array: " + spec.error(), "e.g. --array 0-15%4");
+        job.array_tasks = spec->tasks;
+        job.array_throttle = spec->throttle;
+    }
+    return job;
+}
+
+nlohmann::json decision_json(const policy::Decision& d, const catalog::PolicySnapshot& s) {
+    return {{"verdict", policy::to_string(d.verdict)},
+            {"reason", policy::to_string(d.reason)},
+            {"bureau", d.bureau},
+            {"account", d.account},
+            {"period", d.period_label},
+            {"gpus", d.gpus},
+            {"gpu_type", d.gpu_type},
+            {"priced_untyped", d.priced_untyped},
+            {"array_tasks", d.array_tasks},
+            {"concurrent_gpus", d.concurrent_gpus},
+            {"time_limit_minutes", d.time_limit_minutes},
+            {"weight", d.weight},
+            {"bound_cuh", d.bound_cuh},
+            {"remaining_cuh", d.remaining_cuh},
+            {"cost_cny", d.cost_cny},
+            {"message", d.message},
+            {"snapshot_at", catalog::format_time(s.snapshot.taken_at)},
+            {"liens_at", s.liens_at ? nlohmann::json(catalog::format_time(*s.liens_at))
+                                    : nlohmann::json(nullptr)}};
+}
+
+void run_check(Context& ctx, const CheckOpts& o) {
+    const auto cfg = check_settings(o.plugin_conf);
+    auto c = ctx.open_catalog(false);
+    const auto snap = catalog::load_policy_snapshot(c, {catalog::now_unix(), cfg.cluster});
+    // BUREAU is a bureau code or its Slurm account.
+    std::string account = o.bureau;
+    for (const auto& [acct, b] : snap.snapshot.by_account) {
+        if (b.code == o.bureau) account = acct;
+    }
+    const auto d = policy::evaluate(snap.snapshot, cfg.settings, check_request(o, account));
+    const bool admitted = d.admitted();
+    if (ctx.out.format == Format::json) {
+        std::cout << decision_json(d, snap).dump(2) << '\n';
+    } else {
+        std::vector<std::pair<std::string, std::string>> f = {
+            {"verdict", std::string(policy::to_string(d.verdict))},
+            {"bureau", d.bureau.empty() ? "-" : d.bureau},
+            {"period", d.period_label.empty() ? "-" : d.period_label}};
+        if (d.gpus > 0 && !d.gpu_type.empty()) {
+            f.emplace_back("needs", fmt_number(d.bound_cuh, 3) + " CUH (" +
+                                        std::to_string(d.array_tasks) + " x " +
+                                        std::to_string(d.gpus) + " " + d.gpu_type + " x " +
+                                        policy::format_human(d.time_limit_minutes) + ")");
+            f.emplace_back("left", fmt_number(d.remaining_cuh, 3) + " CUH");
+            f.emplace_back("cost", fmt_number(d.cost_cny) + " CNY");
+        }
+        if (admitted) f.emplace_back("message", d.message);
+        ctx.out.object(f, nlohmann::json());
+    }
+    if (!admitted) {
+        // Exit 3; the message is the plugin's line without its "pdai: " prefix.
+        const std::string_view m = d.message;
+        throw Error(Errc::refused, std::string(m.rfind("pdai: ", 0) == 0 ? m.substr(6) : m));
+    }
 }
 
 // Used, liens, left, burn rate and run-out date of the current period (pdai quota show).
@@ -156,6 +267,25 @@ void set_quota_command(CLI::App& app, Context& ctx) {
         }
         ctx.out.listing(t, all);
     });
+
+    auto k = std::make_shared<CheckOpts>();
+    auto* check = grp->add_subcommand(
+        "check", "Would the cluster admit this job? The job_submit plugin's answer, offline");
+    check->add_option("BUREAU", k->bureau, "Bureau code or Slurm account")->required();
+    check->add_option("--gpus", k->gpus, "GPUs per node, as --gres=gpu:TYPE:N (TYPE optional)")
+        ->type_name("TYPE:N")
+        ->required();
+    check->add_option("--time", k->time, "Time limit: 4h, 90m, 1d12h or 04:00:00")
+        ->type_name("DUR")
+        ->required();
+    check->add_option("--nodes", k->nodes, "Nodes (-N): GPUs per node count on each")->type_name("N");
+    check->add_option("--array", k->array, "Job array, as sbatch --array: 0-15%4")->type_name("SPEC");
+    check->add_option("--user", k->user, "Check for this unix user (default: you)")->type_name("USER");
+    check->add_option("--plugin-conf", k->plugin_conf,
+                      "pdai_plugin.conf to take exemptions and the default time from "
+                      "(default: the plugin's, when present)")
+        ->type_name("FILE");
+    on_run(check, ctx, [&ctx, k] { run_check(ctx, *k); });
 }
 
 }  // namespace pdai::cli

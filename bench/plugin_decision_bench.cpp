@@ -1,0 +1,148 @@
+// Time per decision of job_submit_pdai.so, outside slurmctld: dlopen()s the plugin the way
+// slurmctld does, provides the slurmctld functions it imports (slurm_xstrdup, slurm_info,
+// ...), and calls its exported job_submit() with synthetic job descriptions.
+//
+// usage: pdai_plugin_bench PLUGIN.so CONF JOBS USER...
+//   CONF   a pdai_plugin.conf (its catalog is the one measured)
+//   USER   unix users (must exist) to submit as; user i % n submits job i
+// Prints the time per call (median, p99, max) measured around job_submit(), and the
+// admitted / refused counts. The plugin's own summary (slurm_info) goes to stderr.
+#include <dlfcn.h>
+#include <pwd.h>
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdarg>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+// ---- what slurmctld exports to plugins (see slurm_plugins/job_submit_pdai/slurm_exports.hpp)
+extern "C" {
+__attribute__((visibility("default"))) char* slurm_xstrdup(const char* s) {
+    return s ? strdup(s) : nullptr;
+}
+__attribute__((visibility("default"))) void slurm_xfree(void** p) {
+    std::free(*p);
+    *p = nullptr;
+}
+__attribute__((visibility("default"), format(printf, 1, 2))) void slurm_info(const char* f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    std::fputs("info: ", stderr);
+    std::vfprintf(stderr, f, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+}
+__attribute__((visibility("default"), format(printf, 1, 2))) void slurm_error(const char* f, ...) {
+    va_list ap;
+    va_start(ap, f);
+    std::fputs("error: ", stderr);
+    std::vfprintf(stderr, f, ap);
+    std::fputc('\n', stderr);
+    va_end(ap);
+}
+// slurmctld at SlurmctldDebug=info drops debug lines before formatting them.
+__attribute__((visibility("default"), format(printf, 1, 2))) void slurm_debug(const char*, ...) {}
+}
+
+namespace {
+
+using JobSubmit = int (*)(job_desc_msg_t*, std::uint32_t, char**);
+using Hook = int (*)();
+
+template <class F>
+F symbol(void* lib, const char* name) {
+    void* s = dlsym(lib, name);
+    if (!s) {
+        std::fprintf(stderr, "pdai_plugin_bench: %s has no symbol %s\n", "plugin", name);
+        std::exit(1);
+    }
+    return reinterpret_cast<F>(s);
+}
+
+// What slurm_init_job_desc_msg() sets for the fields the plugin reads.
+void init_desc(job_desc_msg_t& d) {
+    std::memset(&d, 0, sizeof d);
+    d.time_limit = NO_VAL;
+    d.min_nodes = NO_VAL;
+    d.max_nodes = NO_VAL;
+    d.num_tasks = NO_VAL;
+    d.ntasks_per_node = NO_VAL16;
+    d.sockets_per_node = NO_VAL16;
+    d.user_id = NO_VAL;
+    d.job_id = NO_VAL;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        std::fprintf(stderr, "usage: %s PLUGIN.so CONF JOBS USER...\n", argv[0]);
+        return 2;
+    }
+    setenv("PDAI_PLUGIN_CONF", argv[2], 1);
+    const long jobs = std::strtol(argv[3], nullptr, 10);
+    std::vector<std::uint32_t> uids;
+    for (int i = 4; i < argc; ++i) {
+        const passwd* pw = getpwnam(argv[i]);
+        if (!pw) {
+            std::fprintf(stderr, "pdai_plugin_bench: no user %s\n", argv[i]);
+            return 1;
+        }
+        uids.push_back(pw->pw_uid);
+    }
+
+    void* lib = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+    if (!lib) {
+        std::fprintf(stderr, "pdai_plugin_bench: %s\n", dlerror());
+        return 1;
+    }
+    auto init = symbol<Hook>(lib, "init");
+    auto fini = symbol<Hook>(lib, "fini");
+    auto submit = symbol<JobSubmit>(lib, "job_submit");
+    if (init() != SLURM_SUCCESS) return 1;
+
+    // A mix like a busy day: mostly single GPU jobs, some with several, a few arrays, a
+    // fifth without --account (the plugin picks the user's bureau), one in 25 too long.
+    static const char* kGres[] = {"gres:gpu:a100:1", "gres:gpu:t4:2", "gres:gpu:1",
+                                  "gres:gpu:a100:4", "gres:gpu:t4:1"};
+    std::vector<std::int64_t> ns;
+    ns.reserve(static_cast<std::size_t>(jobs));
+    long admitted = 0, refused = 0;
+    std::string gres, name;
+    for (long i = 0; i < jobs; ++i) {
+        job_desc_msg_t d;
+        init_desc(d);
+        gres = kGres[i % 5];
+        name = "bench-" + std::to_string(i);
+        d.tres_per_node = gres.data();
+        d.name = name.data();
+        d.time_limit = static_cast<std::uint32_t>(i % 25 == 0 ? 100000 : 30 + (i % 8) * 30);
+        std::string array = "0-9%2";
+        if (i % 10 == 3) d.array_inx = array.data();
+        char* err = nullptr;
+        const auto t0 = std::chrono::steady_clock::now();
+        const int rc = submit(&d, uids[static_cast<std::size_t>(i) % uids.size()], &err);
+        ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         std::chrono::steady_clock::now() - t0)
+                         .count());
+        (rc == SLURM_SUCCESS ? admitted : refused)++;
+        // The plugin may have set these from its allocator (here: strdup).
+        if (d.account) std::free(d.account);
+        if (d.admin_comment) std::free(d.admin_comment);
+        std::free(err);
+    }
+    fini();
+    std::sort(ns.begin(), ns.end());
+    auto q = [&](double p) {
+        return static_cast<double>(ns[static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1))]) / 1000.0;
+    };
+    std::printf("jobs %ld admitted %ld refused %ld median_us %.2f p99_us %.2f max_us %.2f\n", jobs,
+                admitted, refused, q(0.5), q(0.99), static_cast<double>(ns.back()) / 1000.0);
+    return 0;
+}

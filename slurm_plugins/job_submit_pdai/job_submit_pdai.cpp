@@ -1,0 +1,264 @@
+// job_submit/pdai: bureau GPU quotas enforced inside slurmctld (JobSubmitPlugins=pdai).
+//
+// A thin C-ABI adapter: it maps job_desc_msg_t to the gate's requests (job_desc_map), asks
+// the QuotaGate (jobs/gate), and writes the answer back the way slurmctld expects. All
+// state and logic live in the gate; the catalog is read by the CatalogWatcher's thread, so a
+// decision never touches a file or an SQLite lock. No exception crosses the C boundary:
+// every entry point catches everything and falls back to the configured fail mode.
+// Settings: pdai_plugin.conf (see plugin_config.hpp and pdai.conf(5)), read at init().
+#include <slurm/slurm.h>
+#include <slurm/slurm_errno.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "job_desc_map.hpp"
+#include "jobs/gate/catalog_watcher.hpp"
+#include "jobs/gate/latency.hpp"
+#include "jobs/gate/plugin_config.hpp"
+#include "jobs/gate/quota_gate.hpp"
+#include "jobs/policy/parse_util.hpp"
+#include "slurm_exports.hpp"
+
+#define PDAI_EXPORT __attribute__((visibility("default")))
+
+namespace {
+
+using pdai::gate::LogLevel;
+using pdai::policy::Decision;
+
+// A summary of the time per decision goes to the log every this many submissions.
+constexpr std::uint64_t kSummaryEvery = 10'000;
+
+void log_to_slurm(LogLevel level, const std::string& message) {
+    switch (level) {
+    case LogLevel::debug: slurm_debug("%s", message.c_str()); break;
+    case LogLevel::info: slurm_info("%s", message.c_str()); break;
+    case LogLevel::error: slurm_error("%s", message.c_str()); break;
+    }
+}
+
+struct Plugin {
+    explicit Plugin(pdai::gate::PluginConfig config)
+        : gate(std::move(config)), watcher(gate, log_to_slurm) {}
+
+    pdai::gate::QuotaGate gate;
+    pdai::gate::CatalogWatcher watcher;
+    std::mutex stats_mu;
+    pdai::gate::LatencyHistogram total, recent;
+    std::uint64_t seq = 0;
+};
+
+std::atomic<Plugin*> g_plugin{nullptr};
+
+std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
+
+// Replaces a string field of a job_desc with a copy from slurmctld's allocator.
+void set_field(char** field, const std::string& value) {
+    if (*field) slurm_xfree(reinterpret_cast<void**>(field));
+    *field = slurm_xstrdup(value.c_str());
+}
+
+void log_summary(Plugin& p, const pdai::gate::LatencyHistogram& h, const char* what) {
+    const auto c = p.gate.counters();
+    slurm_info(
+        "pdai: %s: %llu decisions, time per decision median %.2f us, p99 %.2f us, max %.2f us; "
+        "since start: admitted %llu, refused %llu, exempt %llu, fail-open %llu, fail-closed "
+        "%llu, job_modify allowed %llu / refused %llu, catalog loads %llu",
+        what, static_cast<unsigned long long>(h.count()), h.quantile_us(0.5), h.quantile_us(0.99),
+        h.max_us(), static_cast<unsigned long long>(c.admitted),
+        static_cast<unsigned long long>(c.refused), static_cast<unsigned long long>(c.exempt),
+        static_cast<unsigned long long>(c.fail_open),
+        static_cast<unsigned long long>(c.fail_closed),
+        static_cast<unsigned long long>(c.modify_allowed),
+        static_cast<unsigned long long>(c.modify_refused),
+        static_cast<unsigned long long>(p.watcher.reloads()));
+}
+
+void record_time(Plugin& p, std::chrono::steady_clock::time_point t0) {
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                        std::chrono::steady_clock::now() - t0)
+                        .count();
+    std::lock_guard lock(p.stats_mu);
+    p.total.record(ns);
+    p.recent.record(ns);
+    if (p.recent.count() >= kSummaryEvery) {
+        log_summary(p, p.recent, "last 10000 submissions");
+        p.recent.reset();
+    }
+}
+
+// One line per decision: refusals at info, everything else at debug. The job has no id yet,
+// so its name and user identify it.
+void log_decision(const char* verb, const pdai::gate::Outcome& o, const std::string& job,
+                  const std::string& user, std::uint32_t uid, std::uint64_t seq) {
+    const Decision& d = o.decision;
+    const std::string reason =
+        o.by_fail_mode ? std::string("fail_mode") : std::string(pdai::policy::to_string(d.reason));
+    if (o.allow) {
+        slurm_debug("pdai: %s %s of user %s (uid %u): %s reason=%s bureau=%s bound_cuh=%.6f "
+                    "seq=%llu; %s",
+                    verb, job.c_str(), user.c_str(), uid,
+                    std::string(pdai::policy::to_string(d.verdict)).c_str(), reason.c_str(),
+                    d.bureau.empty() ? "-" : d.bureau.c_str(), d.bound_cuh,
+                    static_cast<unsigned long long>(seq), d.message.c_str());
+    } else {
+        slurm_info("pdai: %s %s of user %s (uid %u): refuse reason=%s bureau=%s bound_cuh=%.6f "
+                   "seq=%llu; %s",
+                   verb, job.c_str(), user.c_str(), uid, reason.c_str(),
+                   d.bureau.empty() ? "-" : d.bureau.c_str(), d.bound_cuh,
+                   static_cast<unsigned long long>(seq), d.message.c_str());
+    }
+}
+
+std::string job_label(const job_desc_msg_t* desc) {
+    return "job '" + pdai::policy::detail::ascii_safe(desc->name ? desc->name : "", 128) + "'";
+}
+
+int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err_msg) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto& settings = p.gate.config().settings;
+    // An exempt submitter (root acting for a user) is exempt; otherwise the owner pays.
+    std::string user = p.gate.user_name(submit_uid);
+    const std::uint32_t owner = pdai::plugin::job_owner(*desc, submit_uid);
+    if (owner != submit_uid && !settings.exempt_users.contains(user)) user = p.gate.user_name(owner);
+    const auto job = pdai::plugin::to_job_request(*desc, user, unix_now());
+    const auto o = p.gate.submit(job);
+    const Decision& d = o.decision;
+    if (o.allow && d.verdict == Decision::Verdict::admit && !o.by_fail_mode) {
+        if (!d.set_account.empty() && !(desc->account && *desc->account))
+            set_field(&desc->account, d.set_account);
+        // Priced at default_time: make it the job's limit, so the job cannot run longer.
+        if (desc->time_limit == NO_VAL && d.time_limit_minutes > 0)
+            desc->time_limit = static_cast<std::uint32_t>(d.time_limit_minutes);
+        // No blanks: scontrol shows it among its blank-separated Key=Value fields.
+        if (!desc->admin_comment && d.bound_cuh > 0) {
+            char tag[160];
+            std::snprintf(tag, sizeof tag, "pdai:bureau=%s,bound_cuh=%.3f,period=%s",
+                          d.bureau.c_str(), d.bound_cuh, d.period_label.c_str());
+            set_field(&desc->admin_comment, tag);
+        }
+    }
+    if (!o.allow && err_msg) set_field(err_msg, d.message);
+    std::uint64_t seq;
+    {
+        std::lock_guard lock(p.stats_mu);
+        seq = ++p.seq;
+    }
+    log_decision("submit", o, job_label(desc), user, submit_uid, seq);
+    record_time(p, t0);
+    return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
+}
+
+int modify(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid) {
+    const std::string user = p.gate.user_name(submit_uid);
+    const auto change = pdai::plugin::to_modify_request(*desc, user, unix_now());
+    const auto o = p.gate.modify(change);
+    std::string label = "job " + std::to_string(change.job_id);
+    if (change.task_id) label += "_" + std::to_string(*change.task_id);
+    std::uint64_t seq;
+    {
+        std::lock_guard lock(p.stats_mu);
+        seq = ++p.seq;
+    }
+    log_decision("modify", o, label, user, submit_uid, seq);
+    return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
+}
+
+// After an internal error: what the fail mode says, without the catalog.
+int failed(std::uint32_t submit_uid, char** err_msg) noexcept {
+    try {
+        Plugin* p = g_plugin.load();
+        const bool open = p && p->gate.config().fail_mode == pdai::gate::FailMode::open;
+        slurm_error("pdai: internal error while checking a job of uid %u; fail_mode=%s", submit_uid,
+                    open ? "open admits it" : "closed refuses it");
+        if (open || submit_uid == 0) return SLURM_SUCCESS;
+        if (err_msg && !*err_msg)
+            *err_msg = slurm_xstrdup("pdai: internal error while checking the quota; try again");
+    } catch (...) {
+    }
+    return ESLURM_ACCOUNTING_POLICY;
+}
+
+}  // namespace
+
+extern "C" {
+
+PDAI_EXPORT extern const char plugin_name[];
+PDAI_EXPORT extern const char plugin_type[];
+PDAI_EXPORT extern const std::uint32_t plugin_version;
+PDAI_EXPORT int init(void);
+PDAI_EXPORT int fini(void);
+PDAI_EXPORT int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg);
+PDAI_EXPORT int job_modify(job_desc_msg_t* job_desc, job_record* job_ptr, std::uint32_t submit_uid);
+
+const char plugin_name[] = "pdai bureau GPU quotas";
+const char plugin_type[] = "job_submit/pdai";
+// slurmctld loads only a plugin built for its own major.minor.micro.
+const std::uint32_t plugin_version = SLURM_VERSION_NUMBER;
+
+int init(void) {
+    try {
+        const std::string path = pdai::gate::plugin_config_path();
+        auto loaded = pdai::gate::load_plugin_config(path);
+        pdai::gate::PluginConfig config;
+        if (loaded) {
+            config = *loaded;
+        } else {
+            slurm_error("pdai: %s; until it is fixed every job that is not exempt is refused",
+                        loaded.error().c_str());
+        }
+        auto p = std::make_unique<Plugin>(std::move(config));
+        const auto& c = p->gate.config();
+        slurm_info("pdai: job_submit/pdai starting: config %s, catalog %s, fail_mode=%s, "
+                   "reload check every %d ms",
+                   path.c_str(), c.catalog.c_str(), std::string(to_string(c.fail_mode)).c_str(),
+                   c.reload_interval_ms);
+        p->watcher.refresh();  // the first job must already find a snapshot
+        p->watcher.start();
+        delete g_plugin.exchange(p.release());
+    } catch (...) {
+        slurm_error("pdai: job_submit/pdai failed to start; jobs of users other than root are "
+                    "refused");
+    }
+    return SLURM_SUCCESS;  // an error here would stop slurmctld: refuse jobs instead
+}
+
+int fini(void) {
+    try {
+        if (Plugin* p = g_plugin.exchange(nullptr)) {
+            p->watcher.stop();
+            log_summary(*p, p->total, "stopping");
+            delete p;
+        }
+    } catch (...) {
+    }
+    return SLURM_SUCCESS;
+}
+
+int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg) {
+    try {
+        Plugin* p = g_plugin.load();
+        if (!p || !job_desc) return failed(submit_uid, err_msg);
+        return submit(*p, job_desc, submit_uid, err_msg);
+    } catch (...) {
+        return failed(submit_uid, err_msg);
+    }
+}
+
+int job_modify(job_desc_msg_t* job_desc, job_record* /*job_ptr: opaque*/, std::uint32_t submit_uid) {
+    try {
+        Plugin* p = g_plugin.load();
+        if (!p || !job_desc) return failed(submit_uid, nullptr);
+        return modify(*p, job_desc, submit_uid);
+    } catch (...) {
+        return failed(submit_uid, nullptr);
+    }
+}
+
+}  // extern "C"

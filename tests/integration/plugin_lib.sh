@@ -1,0 +1,116 @@
+# Shared by the job_submit/pdai tests (source it): a catalog, unix users with Slurm
+# associations, pdai_plugin.conf next to slurm.conf, and JobSubmitPlugins=pdai switched on
+# in the running sandbox; everything is undone on exit (plugin_teardown, via trap).
+#
+# Needs: the sandbox up (SLURM_CONF, PDAI_SANDBOX_DIR from the environment or the sandbox's
+# env file), PDAI (the pdai executable), PDAI_BUILD_DIR (for job_submit_pdai.so and tools),
+# and root (useradd, runuser, sacctmgr).
+
+PLUGIN_SRC=${PDAI_SOURCE_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+PDAI_BUILD_DIR=${PDAI_BUILD_DIR:-$PLUGIN_SRC/build}
+PDAI=${PDAI:-$PDAI_BUILD_DIR/cli/pdai}
+SANDBOX=$PLUGIN_SRC/scripts/slurm-sandbox
+if [[ -z ${SLURM_CONF:-} ]]; then
+  env_file=${PDAI_SANDBOX_DIR:-/tmp/pdai-slurm-sandbox}/env
+  [[ -r $env_file ]] || { echo "FAIL: no SLURM_CONF and no $env_file (is the sandbox up?)"; exit 1; }
+  # shellcheck source=/dev/null
+  source "$env_file"
+fi
+export SLURM_CONF PDAI_SANDBOX_DIR
+CTLD_LOG=$PDAI_SANDBOX_DIR/log/slurmctld.log
+PLUGIN_CONF=$(dirname "$SLURM_CONF")/pdai_plugin.conf
+CLUSTER=pdai-sandbox
+
+# Test users: alice is in bureau PSB, bob in FIN, carol in none (but Slurm lets her use psb).
+ALICE=pdaita BOB=pdaitb CAROL=pdaitc
+TEST_USERS=("$ALICE" "$BOB" "$CAROL")
+
+check() { printf 'check: %s\n' "$*"; }
+fail() {
+  printf 'FAIL: %s\n' "$*"
+  [[ -r $CTLD_LOG ]] && { echo "----- slurmctld.log (pdai lines, last 15)"; grep ' pdai: ' "$CTLD_LOG" | tail -n 15; }
+  exit 1
+}
+
+# as USER CMD...: runs CMD as an unprivileged user, from a directory it may enter.
+as() {
+  local user=$1
+  shift
+  (cd /tmp && runuser -u "$user" -- env SLURM_CONF="$SLURM_CONF" "$@")
+}
+
+# The plugin checks the catalog every 100 ms; give it a few rounds.
+wait_reload() { sleep 0.6; }
+
+log_mark() { stat -c %s "$CTLD_LOG"; }
+log_since() { tail -c +"$(($1 + 1))" "$CTLD_LOG"; }
+
+write_conf() { # write_conf FAIL_MODE
+  cat >"$PLUGIN_CONF" <<EOF
+# written by a pdai plugin test
+catalog = $CATALOG
+fail_mode = $1
+exempt_users = root
+reload_interval_ms = 100
+EOF
+}
+
+catalog_sql() { sqlite3 -cmd '.timeout 5000' "$CATALOG" "$@"; }
+
+plugin_setup() {
+  [[ $(id -u) -eq 0 ]] || fail "the plugin tests need root (useradd, runuser)"
+  [[ -x $PDAI ]] || fail "no pdai executable at $PDAI"
+  [[ -r $PDAI_BUILD_DIR/slurm_plugins/job_submit_pdai/job_submit_pdai.so ]] ||
+    fail "job_submit_pdai.so is not built in $PDAI_BUILD_DIR"
+  scontrol ping | grep -q 'is UP' || fail "slurmctld is not up"
+  WORK=$(mktemp -d /tmp/pdai-plugin-test.XXXXXX)
+  chmod 755 "$WORK"
+  CATALOG=$WORK/catalog.db
+  trap plugin_teardown EXIT
+
+  local u
+  for u in "${TEST_USERS[@]}"; do
+    id "$u" >/dev/null 2>&1 || useradd -M -N -d /tmp -s /usr/sbin/nologin "$u"
+  done
+  sacctmgr -i add account psb,fin cluster="$CLUSTER" >/dev/null 2>&1 || true
+  sacctmgr -i add user "$ALICE" account=pdai-default,psb defaultaccount=pdai-default cluster="$CLUSTER" >/dev/null 2>&1 || true
+  sacctmgr -i add user "$BOB" account=fin defaultaccount=fin cluster="$CLUSTER" >/dev/null 2>&1 || true
+  sacctmgr -i add user "$CAROL" account=psb defaultaccount=psb cluster="$CLUSTER" >/dev/null 2>&1 || true
+  for u in "${TEST_USERS[@]}"; do
+    sacctmgr -n -P show assoc user="$u" format=account | grep -q . || fail "no association for $u"
+  done
+
+  "$PDAI" --catalog "$CATALOG" -q catalog init
+  local p=("$PDAI" --catalog "$CATALOG" -q)
+  "${p[@]}" gpu type add a100 --weight 1 --price 10 --vendor nvidia
+  "${p[@]}" gpu type add t4 --weight 0.25 --price 2 --vendor nvidia
+  "${p[@]}" bureau add PSB --name 公安局 --account psb
+  "${p[@]}" bureau add FIN --name 财政局 --account fin
+  "${p[@]}" quota set PSB --budget 10 --max-time 24h
+  "${p[@]}" quota set FIN --budget 10
+  "${p[@]}" bureau member add PSB "$ALICE"
+  "${p[@]}" bureau member add FIN "$BOB"
+  chmod 644 "$CATALOG"
+
+  write_conf closed
+  PLUGIN_LOG_START=$(log_mark)
+  PDAI_SANDBOX_JOB_SUBMIT=pdai "$SANDBOX" reconfigure >/dev/null 2>&1 ||
+    fail "could not switch JobSubmitPlugins=pdai on"
+  log_since "$PLUGIN_LOG_START" | grep -q 'pdai: job_submit/pdai starting' ||
+    fail "the plugin did not start (see $CTLD_LOG)"
+}
+
+plugin_teardown() {
+  local rc=$? u
+  for u in "${TEST_USERS[@]}"; do scancel -u "$u" 2>/dev/null || true; done
+  scancel --name=pdai-test-root 2>/dev/null || true
+  scontrol setdebug info >/dev/null 2>&1 || true
+  # Switch the plugin off again (also when a test stopped slurmctld on purpose).
+  scontrol ping 2>/dev/null | grep -q 'is UP' || "$SANDBOX" start-ctld >/dev/null 2>&1 || true
+  PDAI_SANDBOX_JOB_SUBMIT= "$SANDBOX" reconfigure >/dev/null 2>&1 || echo "WARN: could not switch the plugin off"
+  rm -f "$PLUGIN_CONF"
+  sacctmgr -i delete user name="$(IFS=,; echo "${TEST_USERS[*]}")" >/dev/null 2>&1 || true
+  for u in "${TEST_USERS[@]}"; do userdel "$u" >/dev/null 2>&1 || true; done
+  [[ -n ${WORK:-} ]] && rm -rf "$WORK"
+  exit "$rc"
+}
