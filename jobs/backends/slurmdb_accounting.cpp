@@ -187,8 +187,10 @@ public:
             a.job_id = j.job_id;
             a.account = str(j.account);
             a.state = state_name(j.job_state);
-            policy::TresFields tf{str(j.tres_per_job), str(j.tres_per_node), str(j.tres_per_task),
-                                  str(j.tres_per_socket)};
+            // Views into Slurm's message (alive while msg is), never into temporaries.
+            auto view = [](const char* p) { return p ? std::string_view(p) : std::string_view(); };
+            policy::TresFields tf{view(j.tres_per_job), view(j.tres_per_node), view(j.tres_per_task),
+                                  view(j.tres_per_socket)};
             auto nz = [](uint32_t v) -> std::optional<int> {
                 return v == 0 || v == NO_VAL || v == INFINITE ? std::nullopt : std::optional<int>(static_cast<int>(v));
             };

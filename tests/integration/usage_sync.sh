@@ -25,16 +25,22 @@ sql() { sqlite3 -readonly "$PDAI_CATALOG" "$@"; }
 pdai catalog init >/dev/null
 pdai gpu type add a100 --weight 2 --price 12 >/dev/null
 pdai gpu type add t4 --weight 0.5 --price 3 >/dev/null
-pdai bureau add fin --name 财政局 --account pdai-fin >/dev/null
-pdai bureau add edu --name 教育局 --account pdai-edu >/dev/null
+# The sandbox outlives this test and other tests' jobs are in slurmdbd too (pdai sync
+# ingests jobs submitted outside pdai): accounts of our own keep this test's bureaus to
+# this test's jobs.
+tag=us$(date +%s)$$
+fin_acct=$tag-fin edu_acct=$tag-edu
+pdai bureau add fin --name 财政局 --account "$fin_acct" >/dev/null
+pdai bureau add edu --name 教育局 --account "$edu_acct" >/dev/null
 pdai quota set fin --budget 100 >/dev/null
-for a in pdai-fin pdai-edu; do
+for a in "$fin_acct" "$edu_acct"; do
   sacctmgr -i add account "$a" cluster="$cluster" >/dev/null 2>&1 || true
 done
-sacctmgr -i add user "$(id -un)" account=pdai-fin,pdai-edu cluster="$cluster" >/dev/null 2>&1 || true
+sacctmgr -i add user "$(id -un)" account="$fin_acct,$edu_acct" cluster="$cluster" >/dev/null 2>&1 || true
 
-t0=$(date -u +%Y-%m-%dT%H:%M:%S)
-sleep 1
+# A first sync sets the watermark and takes in what earlier tests left in slurmdbd, so
+# that the later "second sync changes nothing" is about this test's jobs alone.
+pdai sync >/dev/null
 cat >"$work/job.sh" <<'SH'
 #!/bin/sh
 sleep "$1"
@@ -47,10 +53,10 @@ submit() {  # ACCOUNT GRES SECONDS
   sbatch --parsable --account="$1" --time=2 --gres="gpu:$2" --output=/dev/null \
     --chdir="$work" "$work/job.sh" "$3"
 }
-ids+=("$(submit pdai-fin a100:2 3)")
-ids+=("$(submit pdai-fin t4:1 2)")
-ids+=("$(submit pdai-edu t4:2 3)")
-ids+=("$(submit pdai-edu a100:1 2)")
+ids+=("$(submit "$fin_acct" a100:2 3)")
+ids+=("$(submit "$fin_acct" t4:1 2)")
+ids+=("$(submit "$edu_acct" t4:2 3)")
+ids+=("$(submit "$edu_acct" a100:1 2)")
 ids=("${ids[@]%%;*}")
 echo "  jobs ${ids[*]}"
 
@@ -67,7 +73,7 @@ wait_done() {  # JOBID...   (up to 200 s: Slurm holds a requeued job back ~2 min
 wait_done "${ids[@]}"
 
 check "pdai sync ingests them"
-out=$(pdai --json sync --since "$t0")
+out=$(pdai --json sync)
 echo "  $out" | tr -d '\n' | cut -c1-200; echo
 [[ $(jq .inserted <<<"$out") -ge 4 ]] || fail "expected >= 4 rows inserted: $out"
 
@@ -89,7 +95,8 @@ report_gpu_s() {  # BUREAU -> GPU-seconds in the report (rounded)
     jq -r --arg b "$1" '[.groups[] | select(.bureau == $b) | .gpu_hours] | add // 0 | . * 3600 | round'
 }
 for b in fin edu; do
-  want=$(awk -F'|' -v a="pdai-$b" '$2 == a { n = 0; split($4, t, ","); for (i in t) if (t[i] ~ /^gres\/gpu=/) { sub(/^gres\/gpu=/, "", t[i]); n = t[i] } s += $3 * n } END { print s + 0 }' "$work/sacct.txt")
+  acct=${tag}-$b
+  want=$(awk -F'|' -v a="$acct" '$2 == a { n = 0; split($4, t, ","); for (i in t) if (t[i] ~ /^gres\/gpu=/) { sub(/^gres\/gpu=/, "", t[i]); n = t[i] } s += $3 * n } END { print s + 0 }' "$work/sacct.txt")
   got=$(report_gpu_s "$b")
   (( got - want <= 2 && want - got <= 2 )) || fail "bureau $b: report $got GPU-s, sacct $want"
   echo "  $b: $got GPU-s"
@@ -110,7 +117,7 @@ wait $p2 || fail "sync 2: $(cat "$work/s2")"
 [[ $(pdai usage report --bureau fin --format json | jq .total.cuh) == "$cuh_fin" ]] || fail "fin's CUH changed"
 
 check "a running job is a lien, then ledger; after scontrol requeue it is corrected, not doubled"
-rq=$(sbatch --parsable --account=pdai-fin --time=2 --gres=gpu:a100:1 --requeue --output=/dev/null \
+rq=$(sbatch --parsable --account="$fin_acct" --time=2 --gres=gpu:a100:1 --requeue --output=/dev/null \
   --chdir="$work" "$work/job.sh" 4)
 rq=${rq%%;*}
 for ((i = 0; i < 100; i++)); do
