@@ -12,10 +12,11 @@ namespace pdai::catalog {
 namespace {
 
 constexpr const char* kColumns =
-    "id, name, vendor, weight, price_cny, memory_mib, created_at, updated_at";
+    "id, name, vendor, weight, price_cny, memory_mib, created_at, updated_at, match_pattern";
 
 GpuType read_type(const Stmt& s) {
-    return {s.i64(0), s.text(1), s.text(2), s.f64(3), s.f64(4), s.opt_i64(5), s.i64(6), s.i64(7)};
+    return {s.i64(0), s.text(1), s.text(2), s.f64(3), s.f64(4), s.opt_i64(5), s.i64(6), s.i64(7),
+            s.opt_text(8)};
 }
 
 void validate_memory(std::optional<std::int64_t> m) {
@@ -33,6 +34,15 @@ void validate_weight(double w) {
 void validate_price(double p) {
     if (!std::isfinite(p) || p < 0 || p > 1e9)
         throw Error(Errc::usage, "GPU price must be zero or a positive CNY amount per card-hour");
+}
+
+void validate_match_pattern(const std::string& p) {
+    bool printable = true;
+    for (unsigned char ch : p) printable = printable && ch >= 0x20 && ch != 0x7f;
+    if (p.size() > 128 || !printable || p.find_first_not_of("*? ") == std::string::npos)
+        throw Error(Errc::usage, "bad GPU name pattern '" + p + "'",
+                    "a glob over CUDA device names (* and ?, case-insensitive), e.g. "
+                    "--match 'NVIDIA H100*'; '' clears it");
 }
 
 GpuType add_gpu_type(Catalog& c, const std::string& name, double weight, double price_cny,
@@ -83,12 +93,19 @@ GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& c
     if (ch.price_cny) validate_price(*ch.price_cny);
     if (ch.vendor && !ch.vendor->empty()) validate_identifier("GPU vendor", *ch.vendor);
     validate_memory(ch.memory_mib);
+    if (ch.match && !ch.match->empty()) validate_match_pattern(*ch.match);
     auto s = c.db().prepare(
         "UPDATE gpu_types SET weight = coalesce(?, weight), price_cny = coalesce(?, price_cny), "
         "vendor = coalesce(?, vendor), memory_mib = coalesce(?, memory_mib), updated_at = ? "
         "WHERE id = ?");
     s.bind(1, ch.weight).bind(2, ch.price_cny).bind(3, ch.vendor).bind(4, ch.memory_mib);
     s.bind(5, now_unix()).bind(6, before.id).run();
+    if (ch.match) {
+        auto m = c.db().prepare("UPDATE gpu_types SET match_pattern = ? WHERE id = ?");
+        std::optional<std::string> pattern;
+        if (!ch.match->empty()) pattern = *ch.match;
+        m.bind(1, pattern).bind(2, before.id).run();
+    }
     GpuType after = get_gpu_type(c, name);
     nlohmann::json jb = before, ja = after;
     audit(c, "gpu_type.set", "gpu_type", name, &jb, &ja);
@@ -101,6 +118,7 @@ void to_json(nlohmann::json& j, const GpuType& t) {
          {"weight", t.weight},
          {"price_cny", t.price_cny},
          {"memory_mib", t.memory_mib ? nlohmann::json(*t.memory_mib) : nlohmann::json(nullptr)},
+         {"match", t.match ? nlohmann::json(*t.match) : nlohmann::json(nullptr)},
          {"updated_at", format_time(t.updated_at)}};
 }
 

@@ -19,12 +19,16 @@ struct GpuType {
     double price_cny = 0.0;
     std::optional<std::int64_t> memory_mib;
     std::int64_t created_at = 0, updated_at = 0;
+    // A glob over CUDA device names ("NVIDIA H100*"); `pdai gpu probe --register` maps a
+    // card to the type whose pattern matches it (see jobs/inventory/gpu_match.hpp).
+    std::optional<std::string> match;
 };
 
 struct GpuTypeChange {
     std::optional<double> weight, price_cny;
     std::optional<std::string> vendor;
     std::optional<std::int64_t> memory_mib;
+    std::optional<std::string> match;  // "" clears it
 };
 
 GpuType add_gpu_type(Catalog& c, const std::string& name, double weight, double price_cny,
@@ -36,6 +40,7 @@ GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& c
 
 void validate_weight(double w);
 void validate_price(double p);
+void validate_match_pattern(const std::string& pattern);
 
 void to_json(nlohmann::json& j, const GpuType& t);
 

@@ -252,6 +252,29 @@ CREATE TABLE sync_state (
   liens_at INTEGER,
   last_run_at INTEGER
 );
+-- GPU metering: a glob that maps a CUDA device name to its type ('NVIDIA H100*'), and the
+-- figures 'pdai gpu bench --save' measured, from which a type's weight is derived.
+ALTER TABLE gpu_types ADD COLUMN match_pattern TEXT;
+CREATE TABLE gpu_benchmarks (
+  id INTEGER PRIMARY KEY,
+  gpu_type_id INTEGER NOT NULL REFERENCES gpu_types(id) ON DELETE CASCADE,
+  host TEXT NOT NULL,
+  device_index INTEGER NOT NULL,
+  device_uuid TEXT NOT NULL DEFAULT '',
+  device_name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('gemm', 'copy')),
+  dtype TEXT NOT NULL DEFAULT '',  -- gemm: fp32|tf32|fp16|bf16|fp8; copy: ''
+  size TEXT NOT NULL DEFAULT '',   -- gemm "MxNxK"; copy the bytes per buffer
+  tflops REAL CHECK (tflops IS NULL OR tflops >= 0),
+  gbps REAL CHECK (gbps IS NULL OR gbps >= 0),
+  spread REAL NOT NULL DEFAULT 0,  -- (max - min) / median over the repeats
+  repeats INTEGER NOT NULL DEFAULT 1,
+  weight REAL,                     -- the type's weight derived when this row was saved
+  reference_type TEXT,             -- ... relative to this type
+  measured_at INTEGER NOT NULL,
+  measured_by TEXT NOT NULL
+);
+CREATE INDEX gpu_benchmarks_by_type ON gpu_benchmarks(gpu_type_id, kind, dtype, measured_at);
 )sql";
 
 }  // namespace

@@ -281,6 +281,37 @@ std::size_t import_nodes(Catalog& c, const std::vector<NodeSpec>& nodes, const s
     return nodes.size();
 }
 
+void put_node(Catalog& c, const NodeSpec& spec, const std::string& source) {
+    auto existing = find_node(c, spec.host);
+    if (!existing) {
+        NodeWriter(c).add(spec, source);
+        return;
+    }
+    // Resolve every type first, so an unknown one changes nothing.
+    NodeWriter w(c);
+    std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
+    for (const auto& [type, count] : spec.gpus) {
+        if (count <= 0)
+            throw Error(Errc::usage, "node '" + spec.host + "': GPU count for " + type +
+                                         " must be positive");
+        gpus.emplace_back(w.type_id(type), count);
+    }
+    auto del = c.db().prepare("DELETE FROM node_gpus WHERE node_id = ?");
+    del.bind(1, existing->id).run();
+    for (const auto& [type, count] : gpus) {
+        w.insert_gpus.bind(1, existing->id).bind(2, type).bind(3, count).run();
+        w.insert_gpus.reset();
+    }
+    auto up = c.db().prepare("UPDATE nodes SET state = ?, source = ?, updated_at = ? WHERE id = ?");
+    up.bind(1, spec.state).bind(2, source).bind(3, now_unix()).bind(4, existing->id).run();
+}
+
+void set_node_state(Catalog& c, const std::string& host, const std::string& state) {
+    auto s = c.db().prepare("UPDATE nodes SET state = ?, updated_at = ? WHERE host = ?");
+    s.bind(1, state).bind(2, now_unix()).bind(3, host).run();
+    if (c.db().changes() == 0) throw Error(Errc::not_found, "unknown node '" + host + "'");
+}
+
 std::vector<Node> list_nodes(Catalog& c) {
     auto s = c.db().prepare(std::string(kSelect) + " ORDER BY n.host");
     std::vector<Node> out;

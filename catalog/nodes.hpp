@@ -30,6 +30,11 @@ Node add_node(Catalog& c, const NodeSpec& spec, const std::string& source = "man
 std::vector<Node> list_nodes(Catalog& c);
 std::optional<Node> find_node(Catalog& c, const std::string& host);
 void remove_node(Catalog& c, const std::string& host);
+// Inventory sync (`pdai node sync`, `pdai gpu probe --register`): inserts the node, or
+// replaces an existing node's GPUs, state and source while keeping its owner. No audit
+// entry of its own: the caller appends one for the whole sync.
+void put_node(Catalog& c, const NodeSpec& spec, const std::string& source);
+void set_node_state(Catalog& c, const std::string& host, const std::string& state);
 // Adds every node or none (the caller's transaction); one audit entry for the import.
 std::size_t import_nodes(Catalog& c, const std::vector<NodeSpec>& nodes, const std::string& origin);
 

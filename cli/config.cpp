@@ -6,6 +6,7 @@
 
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
+#include "jobs/inventory/gpu_weight.hpp"
 #include "pdai/build_config.hpp"
 
 namespace pdai::cli {
@@ -84,6 +85,13 @@ void load_config_file(const std::string& path, Config& cfg) {
             cfg.bundle_limits.max_entries = static_cast<std::uint64_t>(*v);
         } else if (key == "reference_gpu_type") {
             cfg.reference_gpu_type = get_string(path, key, node);
+        } else if (key == "gpu_weight_metric") {
+            cfg.gpu_weight_metric = get_string(path, key, node);
+            try {
+                inventory::validate_weight_metric(cfg.gpu_weight_metric);
+            } catch (const Error& e) {
+                throw Error(Errc::usage, where(path, node) + ": " + e.what(), e.help());
+            }
         } else {
             throw Error(Errc::usage, where(path, node) + ": unknown key '" + key + "'",
                         "see pdai.conf(5) for the keys pdai understands");

@@ -1,11 +1,12 @@
-// pdai gpu type add|list|set (the CUDA probe/bench/check join this group when built).
+// pdai gpu type add|list|set; the CUDA probe/bench/check are in gpu_device_cmd.cpp.
 #include "catalog/gpu_types.hpp"
 #include "cli/context.hpp"
+#include "cli/gpu_device_cmd.hpp"
 
 namespace pdai::cli {
 
 void set_gpu_command(CLI::App& app, Context& ctx) {
-    auto* grp = add_group(app, "gpu", "GPU types, their weights and prices");
+    auto* grp = add_group(app, "gpu", "GPU types, their weights and prices; probe, benchmark and check GPUs");
     auto* type = add_group(*grp, "type", "Manage GPU types (weight in CUH per GPU-hour, price)");
 
     struct AddOpts {
@@ -33,15 +34,15 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     on_run(list, ctx, [&ctx] {
         auto c = ctx.open_catalog(false);
         auto ts = catalog::list_gpu_types(c);
-        ctx.out.listing({"NAME", "VENDOR", "WEIGHT", "PRICE CNY/H", "MEMORY GIB"}, ts, [](const auto& g) {
-            return std::vector<std::string>{g.name, g.vendor.empty() ? "-" : g.vendor, fmt_number(g.weight, 3), fmt_number(g.price_cny), g.memory_mib ? std::to_string(*g.memory_mib / 1024) : "-"};
+        ctx.out.listing({"NAME", "VENDOR", "WEIGHT", "PRICE CNY/H", "MEMORY GIB", "MATCH"}, ts, [](const auto& g) {
+            return std::vector<std::string>{g.name, g.vendor.empty() ? "-" : g.vendor, fmt_number(g.weight, 3), fmt_number(g.price_cny), g.memory_mib ? std::to_string(*g.memory_mib / 1024) : "-", or_dash(g.match)};
         });
     });
 
     struct SetOpts {
         std::string name;
         std::optional<double> weight, price;
-        std::optional<std::string> vendor;
+        std::optional<std::string> vendor, match;
         std::optional<std::int64_t> memory_gib;
     };
     auto s = std::make_shared<SetOpts>();
@@ -51,13 +52,17 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     set->add_option("--price", s->price, "Price in CNY per card-hour");
     set->add_option("--vendor", s->vendor, "Maker");
     set->add_option("--memory-gib", s->memory_gib, "Memory per card in GiB");
+    set->add_option("--match", s->match, "Glob over CUDA device names, e.g. 'NVIDIA H100*' ('' clears)")
+        ->type_name("GLOB");
     on_run(set, ctx, [&ctx, s] {
-        catalog::GpuTypeChange ch{s->weight, s->price, s->vendor, {}};
+        catalog::GpuTypeChange ch{s->weight, s->price, s->vendor, {}, s->match};
         if (s->memory_gib) ch.memory_mib = *s->memory_gib * 1024;
         auto c = ctx.open_catalog(true);
         auto t = c.write([&] { return catalog::set_gpu_type(c, s->name, ch); });
         ctx.out.done("updated GPU type " + t.name, t);
     });
+
+    set_gpu_device_commands(*grp, ctx);
 }
 
 }  // namespace pdai::cli

@@ -1,4 +1,4 @@
-// pdai node add|list|remove|import
+// pdai node add|list|remove|import; sync and summary are in node_sync_cmd.cpp
 #include <spdlog/spdlog.h>
 
 #include <fstream>
@@ -6,6 +6,7 @@
 
 #include "catalog/nodes.hpp"
 #include "cli/context.hpp"
+#include "cli/node_sync_cmd.hpp"
 #include "common/error.hpp"
 
 namespace pdai::cli {
@@ -79,6 +80,8 @@ void set_node_command(CLI::App& app, Context& ctx) {
         ctx.out.done("imported " + std::to_string(n) + " nodes from " + *file,
                      {{"imported", n}, {"from", *file}});
     });
+
+    set_node_sync_commands(*grp, ctx);
 }
 
 }  // namespace pdai::cli

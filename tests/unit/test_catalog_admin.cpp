@@ -134,7 +134,7 @@ TEST_CASE("GPU types: weights and prices", "[catalog][gpu_types]") {
     CHECK(code_of([&] { add_gpu_type(c, "t4", 1.0, -1.0, "", std::nullopt); }) == Errc::usage);
     CHECK(code_of([&] { add_gpu_type(c, "t4", std::nan(""), 1.0, "", std::nullopt); }) ==
           Errc::usage);
-    auto after = c.write([&] { return set_gpu_type(c, "a100", {0.8, std::nullopt, {}, {}}); });
+    auto after = c.write([&] { return set_gpu_type(c, "a100", {0.8, std::nullopt, {}, {}, {}}); });
     CHECK(after.weight == Approx(0.8));
     CHECK(after.price_cny == Approx(12.5));
     CHECK(code_of([&] { set_gpu_type(c, "h100", {}); }) == Errc::not_found);
