@@ -99,10 +99,10 @@ AlgorithmFile read_disk_entry(const fs::path& full, const std::string& rel) {
 RegisterResult register_bundle(Catalog& c, const RegisterOptions& o) {
     bundle::Store store(o.store_root);
     store.remove_stale_incoming();
+    auto sig = load_signature(o);  // before unpacking: a missing required signature is cheap to find
     bundle::IncomingDir incoming(store.root());
     bundle::CheckedBundle b = bundle::read_bundle(o.bundle_path, o.limits, incoming.path());
     const bundle::Manifest& m = b.manifest;
-    auto sig = load_signature(o);
 
     RegisterResult r;
     if (m.licence_expires && *m.licence_expires < format_time(now_unix()).substr(0, 10))
@@ -170,7 +170,11 @@ RegisterResult register_bundle(Catalog& c, const RegisterOptions& o) {
         });
     } catch (...) {
         // The rename happened but the commit did not: the tree must not outlive its row.
-        if (moved) bundle::remove_tree(dest);
+        if (moved) {
+            bundle::remove_tree(dest);
+            std::error_code ec;
+            fs::remove(fs::path(dest).parent_path(), ec);  // the shard directory, if now empty
+        }
         throw;
     }
     return r;
@@ -186,7 +190,7 @@ VerifyReport verify_version(Catalog& c, const VersionRef& ref) {
     if (fs::is_directory(fs::symlink_status(root, ec))) {
         fs::recursive_directory_iterator it(root, fs::directory_options::none, ec), end;
         for (; !ec && it != end; it.increment(ec)) {
-            std::string rel = fs::relative(it->path(), root).string();
+            std::string rel = it->path().lexically_relative(root).string();
             AlgorithmFile got = read_disk_entry(it->path(), rel);
             auto w = want.find(rel);
             if (w == want.end()) {

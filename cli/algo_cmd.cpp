@@ -1,6 +1,7 @@
 // pdai algo register|list|show|search|deprecate|revoke|verify|export|share|unshare
 #include <spdlog/spdlog.h>
 
+#include <cstdio>
 #include <iostream>
 
 #include "catalog/algorithm_bundles.hpp"
@@ -65,6 +66,7 @@ void set_register(CLI::App& grp, Context& ctx) {
         nlohmann::json j = v;
         j["created"] = r.created;
         j["restored_tree"] = r.restored_tree;
+        j["warnings"] = r.warnings;
         std::string what = v.algorithm + "@" + v.version;
         std::string msg = r.created ? "registered " + what + ": " + std::to_string(v.file_count) + " files, " +
                                           format_bytes(static_cast<std::uint64_t>(v.size_bytes)) +

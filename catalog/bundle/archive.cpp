@@ -17,9 +17,19 @@ bool ends_with(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
+ScopedUtf8Locale::ScopedUtf8Locale() : utf8_(::newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr)) {
+    if (utf8_) previous_ = ::uselocale(utf8_);
+}
+
+ScopedUtf8Locale::~ScopedUtf8Locale() {
+    if (!utf8_) return;
+    ::uselocale(previous_);
+    ::freelocale(utf8_);
+}
+
 ArchiveReader::ArchiveReader(UniqueFd fd, std::string name)
     : fd_(std::move(fd)), name_(std::move(name)), a_(archive_read_new()),
-      buf_(std::make_unique<char[]>(kIoChunk)) {
+      buf_(std::make_unique_for_overwrite<char[]>(kIoChunk)) {
     if (!a_) throw Error(Errc::failure, "out of memory creating an archive reader");
     archive* a = a_.get();
     // Each of these decodes in-process with the library Debian's libarchive links; ARCHIVE_WARN
@@ -29,11 +39,23 @@ ArchiveReader::ArchiveReader(UniqueFd fd, std::string name)
                      archive_read_support_filter_lz4})
         if (add(a) != ARCHIVE_OK) fail("enabling a decompressor");
     if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-        archive_read_support_format_gnutar(a) != ARCHIVE_OK ||
-        archive_read_support_format_zip_streamable(a) != ARCHIVE_OK)
+        archive_read_support_format_zip(a) != ARCHIVE_OK)
         fail("enabling the tar and zip readers");
-    if (archive_read_open(a, this, nullptr, &ArchiveReader::on_read, nullptr) != ARCHIVE_OK)
-        fail("opening");
+    archive_read_set_read_callback(a, &ArchiveReader::on_read);
+    archive_read_set_seek_callback(a, &ArchiveReader::on_seek);
+    archive_read_set_callback_data(a, this);
+    if (archive_read_open1(a) != ARCHIVE_OK) fail("opening");
+}
+
+la_int64_t ArchiveReader::on_seek(archive* a, void* self_ptr, la_int64_t offset, int whence) {
+    auto* self = static_cast<ArchiveReader*>(self_ptr);
+    self->sequential_ = false;
+    off_t at = ::lseek(self->fd_.get(), static_cast<off_t>(offset), whence);
+    if (at < 0) {
+        archive_set_error(a, errno, "seek error");
+        return ARCHIVE_FATAL;
+    }
+    return at;
 }
 
 la_ssize_t ArchiveReader::on_read(archive* a, void* self_ptr, const void** buf) {
@@ -79,11 +101,22 @@ std::size_t ArchiveReader::read_data(void* buf, std::size_t n) {
 }
 
 std::string ArchiveReader::finish_digest() {
+    if (sequential_) {
+        read_all(fd_, name_, [&](const char* p, std::size_t n) {
+            hash_.update(p, n);
+            bytes_ += n;
+        });
+        return hash_.hex_digest();
+    }
+    if (::lseek(fd_.get(), 0, SEEK_SET) != 0)
+        throw Error(Errc::failure, "cannot re-read " + name_ + ": " + std::strerror(errno));
+    Sha256 whole;
+    bytes_ = 0;
     read_all(fd_, name_, [&](const char* p, std::size_t n) {
-        hash_.update(p, n);
+        whole.update(p, n);
         bytes_ += n;
     });
-    return hash_.hex_digest();
+    return whole.hex_digest();
 }
 
 Compression compression_for(const std::string& name) {
@@ -139,7 +172,7 @@ void ArchiveWriter::fail(const std::string& doing) const {
 }
 
 void ArchiveWriter::header(archive_entry* e) {
-    if (archive_write_header(a_.get(), e) != ARCHIVE_OK) fail("writing a header");
+    if (archive_write_header(a_.get(), e) < ARCHIVE_WARN) fail("writing a header");
 }
 
 void ArchiveWriter::data(const void* p, std::size_t n) {

@@ -1,11 +1,15 @@
 // RAII over libarchive's handles. A bundle is read through ArchiveReader, which pulls the
-// file through its own read callback so every byte libarchive sees is hashed on the way
-// (the archive digest costs no second pass), and only formats and filters that libarchive
-// decodes in-process are enabled (no external decompressor ever runs on vendor input).
+// file through its own read callback so every byte libarchive sees is hashed on the way: a
+// tar costs no second pass for its digest. (A zip is read from its central directory, the
+// only place that holds modes and symlinks, so libarchive seeks; then the digest takes a
+// second sequential pass.) Only formats and filters that libarchive decodes in-process are
+// enabled: no external decompressor ever runs on vendor input.
 #pragma once
 
 #include <archive.h>
 #include <archive_entry.h>
+
+#include <locale.h>
 
 #include <memory>
 #include <string>
@@ -25,6 +29,20 @@ struct ArchiveEntryFree {
     void operator()(archive_entry* e) const noexcept { archive_entry_free(e); }
 };
 using ArchiveEntryPtr = std::unique_ptr<archive_entry, ArchiveEntryFree>;
+
+// Bundle paths are UTF-8, but pdai runs in the C locale, where libarchive cannot convert
+// them for pax headers (it would write hdrcharset=BINARY, or crash on a UTF-8-only name).
+// This switches the calling thread, and only it, to C.UTF-8 while an archive is open.
+class ScopedUtf8Locale {
+public:
+    ScopedUtf8Locale();
+    ~ScopedUtf8Locale();
+    ScopedUtf8Locale(const ScopedUtf8Locale&) = delete;
+    ScopedUtf8Locale& operator=(const ScopedUtf8Locale&) = delete;
+
+private:
+    locale_t utf8_ = nullptr, previous_ = nullptr;
+};
 
 // Reads tar (ustar, pax, GNU) and zip, plain or compressed with gzip, bzip2, xz, zstd or lz4.
 class ArchiveReader {
@@ -48,7 +66,9 @@ public:
 
 private:
     static la_ssize_t on_read(archive* a, void* self, const void** buf);
+    static la_int64_t on_seek(archive* a, void* self, la_int64_t offset, int whence);
 
+    ScopedUtf8Locale locale_;
     UniqueFd fd_;
     std::string name_;
     std::unique_ptr<archive, ArchiveReadFree> a_;
@@ -56,6 +76,7 @@ private:
     Sha256 hash_;
     std::uint64_t bytes_ = 0;
     int read_errno_ = 0;
+    bool sequential_ = true;  // false once libarchive seeked: hash_ no longer covers the file
 };
 
 // How `pdai bundle pack` and `pdai algo export` compress, chosen by the output's suffix.
@@ -85,6 +106,7 @@ public:
 private:
     static la_ssize_t on_write(archive* a, void* self, const void* buf, std::size_t n);
 
+    ScopedUtf8Locale locale_;
     const UniqueFd& fd_;
     std::string name_;
     std::unique_ptr<archive, ArchiveWriteFree> a_;

@@ -43,7 +43,7 @@ private:
 
 class DiskWriter {
 public:
-    DiskWriter() : a_(archive_write_disk_new()) {
+    explicit DiskWriter(std::string name) : name_(std::move(name)), a_(archive_write_disk_new()) {
         if (!a_) throw Error(Errc::failure, "out of memory creating the unpacker");
         // PERM applies exactly the modes pdai chose (no umask); no OWNER, TIME, ACL, XATTR or
         // FFLAGS: nothing from the archive beyond names, types, content and the execute bit.
@@ -55,11 +55,12 @@ public:
     archive* get() const { return a_.get(); }
     [[noreturn]] void fail(const std::string& path, const std::string& doing) const {
         const char* why = archive_error_string(a_.get());
-        throw Error(Errc::usage, "unpacking " + (path.empty() ? std::string() : "'" + path + "': ") +
+        throw Error(Errc::usage, name_ + ": unpacking " + (path.empty() ? std::string() : "'" + path + "': ") +
                                      doing + ": " + (why ? why : "refused"));
     }
 
 private:
+    std::string name_;
     std::unique_ptr<archive, ArchiveWriteFree> a_;
 };
 
@@ -155,9 +156,9 @@ CheckedBundle read_bundle(UniqueFd fd, const std::string& name, const Limits& li
     std::optional<DiskWriter> disk;
     if (unpack_into) {
         cwd.emplace(*unpack_into);
-        disk.emplace();
+        disk.emplace(name);
     }
-    auto buf = std::make_unique<char[]>(kIoChunk);
+    auto buf = std::make_unique_for_overwrite<char[]>(kIoChunk);
     std::string raw_path;
     int headers = 0;
     while (archive_entry* e = in.next()) {

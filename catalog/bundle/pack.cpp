@@ -32,7 +32,7 @@ std::vector<std::string> list_tree(const std::string& dir) {
     if (ec) io_fail("cannot read " + dir, ec.value());
     for (; it != end; it.increment(ec)) {
         if (ec) io_fail("cannot read " + dir, ec.value());
-        out.push_back(fs::relative(it->path(), dir).string());
+        out.push_back(it->path().lexically_relative(dir).string());  // not fs::relative: it follows links
     }
     if (ec) io_fail("cannot read " + dir, ec.value());
     std::sort(out.begin(), out.end(), [](const std::string& a, const std::string& b) {
@@ -46,7 +46,6 @@ struct Packer {
     const std::string& dir;
     TreeBuilder builder;
     ArchiveWriter* writer;  // null: only check
-    std::unique_ptr<char[]> buf = std::make_unique<char[]>(kIoChunk);
 
     void entry(const std::string& rel) {
         std::string full = dir + "/" + rel;

@@ -42,8 +42,10 @@ void remove_tree(const std::string& path) noexcept {
     fs::remove_all(path, ec);
 }
 
-Store::Store(std::string root) : root_(std::move(root)) {
+Store::Store(std::string root) {
     std::error_code ec;
+    root_ = fs::absolute(root, ec).lexically_normal().string();  // recorded in the catalog
+    if (root_.size() > 1 && root_.back() == '/') root_.pop_back();
     fs::create_directories(root_, ec);
     if (ec) throw Error(Errc::failure, "cannot create the bundle store " + root_ + ": " + ec.message(),
                         "set bundle_store in pdai.conf to a writable directory");

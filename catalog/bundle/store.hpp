@@ -34,7 +34,7 @@ private:
 
 class Store {
 public:
-    explicit Store(std::string root);  // creates the root (0755) if needed
+    explicit Store(std::string root);  // made absolute; creates the directory if needed
     const std::string& root() const { return root_; }
     std::string path_for(const std::string& tree_sha256) const;
 

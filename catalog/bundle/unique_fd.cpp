@@ -44,7 +44,7 @@ UniqueFd open_for_reading(const std::string& path) {
 
 void read_all(const UniqueFd& fd, const std::string& what,
               const std::function<void(const char*, std::size_t)>& sink) {
-    auto buf = std::make_unique<char[]>(kIoChunk);
+    auto buf = std::make_unique_for_overwrite<char[]>(kIoChunk);
     for (;;) {
         ssize_t n = ::read(fd.get(), buf.get(), kIoChunk);
         if (n < 0 && errno == EINTR) continue;
