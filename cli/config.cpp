@@ -60,6 +60,10 @@ void load_config_file(const std::string& path, Config& cfg) {
             cfg.backend = get_string(path, key, node);
             if (cfg.backend != "auto" && cfg.backend != "local" && cfg.backend != "slurm")
                 throw Error(Errc::usage, where(path, node) + ": backend must be auto, local or slurm");
+        } else if (key == "jobs_dir") {
+            cfg.jobs_dir = get_string(path, key, node);
+        } else if (key == "partition") {
+            cfg.partition = get_string(path, key, node);
         } else if (key == "busy_timeout_ms") {
             auto v = node.value<int64_t>();
             if (!v || *v < 0 || *v > 600000)

@@ -15,6 +15,10 @@ struct Config {
     int busy_timeout_ms = 5000;
     std::optional<std::string> bundle_store;
     std::string backend = "auto";  // auto | local | slurm
+    // Where job directories go (script, shard lists, logs): <jobs_dir>/<pdai job id>. It must
+    // be visible at the same path on every compute node. Default: "jobs" beside the catalog.
+    std::optional<std::string> jobs_dir;
+    std::optional<std::string> partition;  // Slurm partition for pdai's jobs; none: the default
     std::optional<std::string> log_file;
     std::string log_level = "warn";
     bool require_signed_bundles = false;

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "common/error.hpp"
 
 namespace pdai::cli {
@@ -31,6 +33,10 @@ void Context::prepare() {
     }
     logger->set_level(level);
     spdlog::set_default_logger(logger);
+
+    // The local backend's supervisors record jobs in the catalog this command uses.
+    ::setenv("PDAI_CATALOG", catalog_path().c_str(), 1);
+    ::setenv("PDAI_BUSY_TIMEOUT_MS", std::to_string(config.busy_timeout_ms).c_str(), 1);
 }
 
 catalog::Catalog Context::open_catalog(bool write) const {

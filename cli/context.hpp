@@ -28,6 +28,7 @@ public:
     Output out;
     Config config;
     std::function<void()> action;
+    int exit_code = 0;  // what pdai exits with after the action (--wait: the job's own)
 
     // After parsing: loads the config, sets the output format and logging.
     void prepare();
@@ -53,5 +54,9 @@ void set_algo_command(CLI::App& app, Context& ctx);
 void set_sync_command(CLI::App& app, Context& ctx);
 void set_usage_command(CLI::App& app, Context& ctx);
 void set_internal_commands(CLI::App& app, Context& ctx);
+void set_supervise_command(CLI::App& app, Context& ctx);
+void set_completion_commands(CLI::App& app, Context& ctx);
+void set_run_commands(CLI::App& app, Context& ctx);  // run, train, infer
+void set_jobs_command(CLI::App& app, Context& ctx);
 
 }  // namespace pdai::cli

@@ -85,7 +85,7 @@ struct CheckOpts {
 gate::PluginConfig check_settings(const std::optional<std::string>& explicit_path) {
     const std::string path = explicit_path ? *explicit_path : gate::plugin_config_path();
     if (!explicit_path && access(path.c_str(), R_OK) != 0) return gate::PluginConfig{};
-    auto cfg = gate::load_plugin_config(path);
+    auto cfg = gate::load_plugin_config(path, false);
     if (!cfg) throw Error(Errc::usage, cfg.error(), "fix the file, or pass --plugin-conf PATH");
     return *cfg;
 }

@@ -114,7 +114,7 @@ std::string_view to_string(FailMode m) noexcept {
     return m == FailMode::open ? "open" : "closed";
 }
 
-Parsed<PluginConfig> parse_plugin_config(std::string_view text) {
+Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalog) {
     PluginConfig cfg;
     int line_no = 0;
     while (!text.empty()) {
@@ -132,7 +132,7 @@ Parsed<PluginConfig> parse_plugin_config(std::string_view text) {
         if (auto err = apply(cfg, key, line.substr(eq + 1)); !err.empty())
             return Parsed<PluginConfig>::fail("line " + std::to_string(line_no) + ": " + err);
     }
-    if (cfg.catalog.empty())
+    if (need_catalog && cfg.catalog.empty())
         return Parsed<PluginConfig>::fail("no catalog = PATH line (the pdai catalog to read)");
     return Parsed<PluginConfig>::ok(std::move(cfg));
 }
@@ -148,12 +148,12 @@ std::string plugin_config_path() {
     return "/etc/slurm/pdai_plugin.conf";
 }
 
-Parsed<PluginConfig> load_plugin_config(const std::string& path) {
+Parsed<PluginConfig> load_plugin_config(const std::string& path, bool need_catalog) {
     std::ifstream in(path);
     if (!in) return Parsed<PluginConfig>::fail("cannot read " + path);
     std::ostringstream text;
     text << in.rdbuf();
-    auto cfg = parse_plugin_config(text.str());
+    auto cfg = parse_plugin_config(text.str(), need_catalog);
     if (!cfg) return Parsed<PluginConfig>::fail(path + ": " + cfg.error());
     return cfg;
 }

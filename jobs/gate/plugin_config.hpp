@@ -44,14 +44,15 @@ inline constexpr int kMaxReloadIntervalMs = 600'000;
 
 std::string_view to_string(FailMode m) noexcept;
 
-// Unknown keys, bad values and a missing catalog are errors naming the line.
-policy::Parsed<PluginConfig> parse_plugin_config(std::string_view text);
+// Unknown keys and bad values are errors naming the line; so is a missing catalog line when
+// `need_catalog` (the plugin needs one; 'pdai quota check' reads its own).
+policy::Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalog = true);
 
 // $PDAI_PLUGIN_CONF; else pdai_plugin.conf in the directory of $SLURM_CONF; else
 // /etc/slurm/pdai_plugin.conf (Debian's slurm.conf directory).
 std::string plugin_config_path();
 
 // Reads and parses `path`; a file that cannot be read is an error saying so.
-policy::Parsed<PluginConfig> load_plugin_config(const std::string& path);
+policy::Parsed<PluginConfig> load_plugin_config(const std::string& path, bool need_catalog = true);
 
 }  // namespace pdai::gate

@@ -11,21 +11,13 @@
 #include "catalog/vendors.hpp"
 #include "common/error.hpp"
 #include "temp_catalog.hpp"
+#include "test_helpers.hpp"
 
 using namespace pdai;
+using namespace pdai::test;
 using namespace pdai::catalog;
 
 namespace {
-
-Errc code_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.code();
-    }
-    FAIL("expected a pdai::Error");
-    return Errc::failure;
-}
 
 std::size_t audit_count(Catalog& c) { return list_audit(c, {{}, {}, {}, 100000}).size(); }
 
@@ -40,15 +32,15 @@ TEST_CASE("vendors: add, find, list, remove, and refusals", "[catalog][vendors]"
     REQUIRE(list_vendors(c).size() == 1);
     CHECK(audit_count(c) == before + 1);
 
-    CHECK(code_of([&] { c.write([&] { add_vendor(c, "acme", "", ""); }); }) == Errc::conflict);
-    CHECK(code_of([&] { add_vendor(c, "", "", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_vendor(c, "a/b", "", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_vendor(c, std::string(65, 'x'), "", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_vendor(c, "tab\there", "", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_vendor(c, "ok", "bad\x01name", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_vendor(c, "ok", "\xff\xfe", ""); }) == Errc::usage);
-    CHECK(code_of([&] { get_vendor(c, "nobody"); }) == Errc::not_found);
-    CHECK(code_of([&] { remove_vendor(c, "nobody"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { c.write([&] { add_vendor(c, "acme", "", ""); }); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_vendor(c, "", "", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_vendor(c, "a/b", "", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_vendor(c, std::string(65, 'x'), "", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_vendor(c, "tab\there", "", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_vendor(c, "ok", "bad\x01name", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_vendor(c, "ok", "\xff\xfe", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { get_vendor(c, "nobody"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { remove_vendor(c, "nobody"); }) == Errc::not_found);
 
     c.write([&] { remove_vendor(c, "acme"); });
     CHECK_FALSE(find_vendor(c, "acme"));
@@ -62,7 +54,7 @@ TEST_CASE("a failed write leaves nothing behind", "[catalog][transaction]") {
     test::TempCatalog t;
     auto& c = t.cat;
     auto audits = audit_count(c);
-    CHECK(code_of([&] {
+    CHECK(error_code_of([&] {
               c.write([&] {
                   add_vendor(c, "first", "", "");
                   add_vendor(c, "first", "", "");  // conflict: the first insert rolls back too
@@ -82,10 +74,10 @@ TEST_CASE("bureaus and members", "[catalog][bureaus]") {
     CHECK(get_bureau(c, "fin").slurm_account == "fin");
     CHECK(get_bureau(c, "edu").slurm_account == "edu_acct");
     CHECK(get_bureau(c, "fin").display_name == "财政局");
-    CHECK(code_of([&] { add_bureau(c, "fin", "x", ""); }) == Errc::conflict);
-    CHECK(code_of([&] { add_bureau(c, "other", "x", "edu_acct"); }) == Errc::conflict);
-    CHECK(code_of([&] { add_bureau(c, "bad code", "x", ""); }) == Errc::usage);
-    CHECK(code_of([&] { add_bureau(c, "ok", "", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_bureau(c, "fin", "x", ""); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_bureau(c, "other", "x", "edu_acct"); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_bureau(c, "bad code", "x", ""); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_bureau(c, "ok", "", ""); }) == Errc::usage);
 
     c.write([&] {
         add_member(c, "fin", "alice", "member");
@@ -94,10 +86,10 @@ TEST_CASE("bureaus and members", "[catalog][bureaus]") {
     });
     CHECK(list_members(c, "fin").size() == 2);
     CHECK(memberships_of(c, "alice").size() == 2);
-    CHECK(code_of([&] { add_member(c, "fin", "alice", "member"); }) == Errc::conflict);
-    CHECK(code_of([&] { add_member(c, "fin", "carol", "owner"); }) == Errc::usage);
-    CHECK(code_of([&] { add_member(c, "nope", "carol", "member"); }) == Errc::not_found);
-    CHECK(code_of([&] { remove_member(c, "fin", "carol"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { add_member(c, "fin", "alice", "member"); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_member(c, "fin", "carol", "owner"); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_member(c, "nope", "carol", "member"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { remove_member(c, "fin", "carol"); }) == Errc::not_found);
     c.write([&] { remove_member(c, "fin", "bob"); });
     CHECK(list_members(c, "fin").size() == 1);
 
@@ -119,7 +111,7 @@ TEST_CASE("a bureau with history cannot be removed", "[catalog][bureaus]") {
         add_gpu_type(c, "a100", 1.0, 10.0, "nvidia", std::nullopt);
         add_node(c, {"n1", std::string("fin"), {{"a100", 2}}, "idle"});
     });
-    CHECK(code_of([&] { c.write([&] { remove_bureau(c, "fin"); }); }) == Errc::conflict);
+    CHECK(error_code_of([&] { c.write([&] { remove_bureau(c, "fin"); }); }) == Errc::conflict);
     CHECK(find_bureau(c, "fin"));
 }
 
@@ -128,16 +120,16 @@ TEST_CASE("GPU types: weights and prices", "[catalog][gpu_types]") {
     auto& c = t.cat;
     c.write([&] { add_gpu_type(c, "a100", 1.0, 12.5, "nvidia", 81920); });
     CHECK(get_gpu_type(c, "a100").memory_mib == 81920);
-    CHECK(code_of([&] { add_gpu_type(c, "a100", 1.0, 1.0, "", std::nullopt); }) == Errc::conflict);
-    CHECK(code_of([&] { add_gpu_type(c, "t4", 0.0, 1.0, "", std::nullopt); }) == Errc::usage);
-    CHECK(code_of([&] { add_gpu_type(c, "t4", -1.0, 1.0, "", std::nullopt); }) == Errc::usage);
-    CHECK(code_of([&] { add_gpu_type(c, "t4", 1.0, -1.0, "", std::nullopt); }) == Errc::usage);
-    CHECK(code_of([&] { add_gpu_type(c, "t4", std::nan(""), 1.0, "", std::nullopt); }) ==
+    CHECK(error_code_of([&] { add_gpu_type(c, "a100", 1.0, 1.0, "", std::nullopt); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_gpu_type(c, "t4", 0.0, 1.0, "", std::nullopt); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_gpu_type(c, "t4", -1.0, 1.0, "", std::nullopt); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_gpu_type(c, "t4", 1.0, -1.0, "", std::nullopt); }) == Errc::usage);
+    CHECK(error_code_of([&] { add_gpu_type(c, "t4", std::nan(""), 1.0, "", std::nullopt); }) ==
           Errc::usage);
     auto after = c.write([&] { return set_gpu_type(c, "a100", {0.8, std::nullopt, {}, {}, {}}); });
     CHECK(after.weight == Approx(0.8));
     CHECK(after.price_cny == Approx(12.5));
-    CHECK(code_of([&] { set_gpu_type(c, "h100", {}); }) == Errc::not_found);
+    CHECK(error_code_of([&] { set_gpu_type(c, "h100", {}); }) == Errc::not_found);
     auto last = list_audit(c, {{}, {}, {}, 1}).at(0);
     CHECK(last.action == "gpu_type.set");
     CHECK(nlohmann::json::parse(*last.before_json)["weight"] == 1.0);
@@ -152,7 +144,7 @@ TEST_CASE("quotas: create, change, clear limits, allowed types", "[catalog][quot
         add_gpu_type(c, "a100", 1.0, 12.0, "", std::nullopt);
         add_gpu_type(c, "t4", 0.25, 3.0, "", std::nullopt);
     });
-    CHECK(code_of([&] { set_quota(c, "fin", {}); }) == Errc::usage);  // no budget yet
+    CHECK(error_code_of([&] { set_quota(c, "fin", {}); }) == Errc::usage);  // no budget yet
     QuotaChange ch;
     ch.budget_cuh = 500;
     ch.max_gpus = std::optional<std::int64_t>(8);
@@ -177,15 +169,15 @@ TEST_CASE("quotas: create, change, clear limits, allowed types", "[catalog][quot
 
     QuotaChange bad;
     bad.budget_cuh = -1;
-    CHECK(code_of([&] { set_quota(c, "fin", bad); }) == Errc::usage);
+    CHECK(error_code_of([&] { set_quota(c, "fin", bad); }) == Errc::usage);
     bad = {};
     bad.period = "week";
-    CHECK(code_of([&] { set_quota(c, "fin", bad); }) == Errc::usage);
+    CHECK(error_code_of([&] { set_quota(c, "fin", bad); }) == Errc::usage);
     bad = {};
     bad.gpu_types = std::vector<std::string>{"h100"};
-    CHECK(code_of([&] { c.write([&] { set_quota(c, "fin", bad); }); }) == Errc::not_found);
+    CHECK(error_code_of([&] { c.write([&] { set_quota(c, "fin", bad); }); }) == Errc::not_found);
     CHECK(find_quota(c, "fin")->period == "quarter");  // unchanged by the failed write
-    CHECK(code_of([&] { find_quota(c, "nope"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { find_quota(c, "nope"); }) == Errc::not_found);
 }
 
 TEST_CASE("nodes: add, list, remove, import all or nothing", "[catalog][nodes]") {
@@ -201,9 +193,9 @@ TEST_CASE("nodes: add, list, remove, import all or nothing", "[catalog][nodes]")
     REQUIRE(n);
     CHECK(n->spec.owner == "fin");
     CHECK(n->spec.gpus.at("t4") == 2);
-    CHECK(code_of([&] { add_node(c, {"n1", {}, {}, "idle"}); }) == Errc::conflict);
-    CHECK(code_of([&] { add_node(c, {"n2", {}, {{"h100", 1}}, "idle"}); }) == Errc::not_found);
-    CHECK(code_of([&] { add_node(c, {"n2", std::string("nope"), {}, "idle"}); }) ==
+    CHECK(error_code_of([&] { add_node(c, {"n1", {}, {}, "idle"}); }) == Errc::conflict);
+    CHECK(error_code_of([&] { add_node(c, {"n2", {}, {{"h100", 1}}, "idle"}); }) == Errc::not_found);
+    CHECK(error_code_of([&] { add_node(c, {"n2", std::string("nope"), {}, "idle"}); }) ==
           Errc::not_found);
 
     auto specs = parse_node_file("host,owner,gpus\nn2,shared,a100:2\nn3,fin,\"a100:1,t4:1\"\n");
@@ -216,13 +208,13 @@ TEST_CASE("nodes: add, list, remove, import all or nothing", "[catalog][nodes]")
     // The third row is a duplicate: none of the rows may stay.
     auto bad = parse_node_file(
         "{\"host\":\"n4\",\"gpus\":{\"a100\":1}}\n{\"host\":\"n5\"}\n{\"host\":\"n1\"}\n");
-    CHECK(code_of([&] { c.write([&] { import_nodes(c, bad, "bad.jsonl"); }); }) ==
+    CHECK(error_code_of([&] { c.write([&] { import_nodes(c, bad, "bad.jsonl"); }); }) ==
           Errc::conflict);
     CHECK(list_nodes(c).size() == 3);
 
     c.write([&] { remove_node(c, "n2"); });
     CHECK_FALSE(find_node(c, "n2"));
-    CHECK(code_of([&] { remove_node(c, "n2"); }) == Errc::not_found);
+    CHECK(error_code_of([&] { remove_node(c, "n2"); }) == Errc::not_found);
 }
 
 TEST_CASE("node files: formats and errors that name the line", "[catalog][nodes]") {

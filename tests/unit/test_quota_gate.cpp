@@ -137,6 +137,7 @@ cluster = 'main'
     CHECK(parse_plugin_config("catalog=/x.db\nexempt_users =\n")->settings.exempt_users.empty());
 
     CHECK(parse_plugin_config("fail_mode = closed\n").error().find("catalog") != std::string::npos);
+    CHECK(parse_plugin_config("fail_mode = closed\n", false));  // pdai quota check's reading
     CHECK(parse_plugin_config("catalog=/x\nfail_mode = maybe\n").error() ==
           "line 2: fail_mode must be open or closed");
     CHECK(parse_plugin_config("catalog=/x\ncolour = red\n").error() == "line 2: unknown key 'colour'");

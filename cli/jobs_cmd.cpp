@@ -1,0 +1,297 @@
+// pdai jobs list|show|cancel|logs|wait: jobs as the catalog recorded them, with their state
+// read from their backend (slurmctld for Slurm) and their job directory.
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <thread>
+
+#include "catalog/catalog.hpp"
+#include "cli/job_print.hpp"
+#include "cli/time_arg.hpp"
+#include "common/error.hpp"
+#include "common/unix_user.hpp"
+#include "jobs/policy/duration.hpp"
+
+namespace pdai::cli {
+namespace {
+
+std::vector<std::string> split_states(const std::vector<std::string>& items) {
+    std::vector<std::string> out;
+    for (const auto& item : items) {
+        std::size_t start = 0;
+        while (start <= item.size()) {
+            auto comma = item.find(',', start);
+            std::string s = item.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (!s.empty()) {
+                if (!jobs::parse_state(s)) {
+                    std::string known;
+                    for (auto st : jobs::all_states()) known += (known.empty() ? "" : ", ") + std::string(jobs::to_string(st));
+                    throw Error(Errc::usage, "unknown job state '" + s + "'", "states: " + known);
+                }
+                out.push_back(s);
+            }
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    return out;
+}
+
+// ------------------------------------------------------------------ list
+
+struct ListOpts {
+    std::optional<std::string> bureau, since, user;
+    std::vector<std::string> states;
+    bool mine = false;
+    int limit = 50;
+};
+
+void run_list(Context& ctx, const ListOpts& o) {
+    bool writable = false;
+    auto c = open_catalog_for_jobs(ctx, writable);
+    catalog::JobFilter f;
+    f.bureau = o.bureau;
+    f.user = o.mine ? std::optional<std::string>(current_user()) : o.user;
+    if (o.since) f.since = parse_since(*o.since);
+    f.limit = o.limit;
+    // The state filter applies to the live state, so ask for every job and filter after.
+    auto wanted = split_states(o.states);
+    auto records = catalog::list_jobs(c, f);
+    jobs::BackendSet backends;
+    auto views = jobs::inspect_jobs(c, backends, records, writable);
+    if (!wanted.empty()) {
+        std::set<std::string> w(wanted.begin(), wanted.end());
+        std::erase_if(views, [&](const jobs::JobView& v) { return !w.count(std::string(jobs::to_string(v.state))); });
+    }
+    Table t{{"ID", "BACKEND ID", "KIND", "ALGORITHM", "BUREAU", "USER", "STATE", "SHARDS", "SUBMITTED"}, {}};
+    nlohmann::json j = nlohmann::json::array();
+    for (const auto& v : views) {
+        const auto& r = v.record;
+        t.rows.push_back({std::to_string(r.id), r.slurm_job_id ? std::to_string(*r.slurm_job_id) : "-", r.kind,
+                          r.algorithm.empty() ? "-" : r.algorithm, r.bureau, r.unix_user,
+                          std::string(jobs::to_string(v.state)), tasks_text(v), catalog::format_time(r.submitted_at)});
+        if (ctx.out.format == Format::json) j.push_back(view_json(v, false, false));
+    }
+    ctx.out.listing(t, j);
+}
+
+// ------------------------------------------------------------------ show
+
+void run_show(Context& ctx, const std::string& ref, bool all_tasks) {
+    bool writable = false;
+    auto c = open_catalog_for_jobs(ctx, writable);
+    auto rec = jobs::resolve_job_ref(c, ref);
+    jobs::BackendSet backends;
+    auto v = jobs::inspect_jobs(c, backends, {rec}, writable).front();
+    if (ctx.out.format == Format::json) {
+        std::cout << view_json(v, true, true).dump(2) << '\n';
+        return;
+    }
+    const auto& r = v.record;
+    auto time_or_dash = [](const std::optional<std::int64_t>& t) { return t ? catalog::format_time(*t) : "-"; };
+    std::string states;
+    for (auto s : jobs::all_states())
+        if (v.counts[s] > 0)
+            states += (states.empty() ? "" : ", ") + std::to_string(v.counts[s]) + " " + std::string(jobs::to_string(s));
+    std::string resources = r.gpus_per_task > 0
+                                ? std::to_string(r.gpus_per_task) + " x " + r.gpu_type.value_or("any") + " GPU per node"
+                                : "no GPUs";
+    resources += ", " + std::to_string(r.nodes) + " node(s)";
+    if (r.time_limit_minutes) resources += ", time limit " + policy::format_human(*r.time_limit_minutes);
+    std::vector<std::pair<std::string, std::string>> f = {
+        {"pdai job", std::to_string(r.id)},
+        {"backend", r.backend + (r.cluster.empty() ? "" : " (cluster " + r.cluster + ")")},
+        {"backend id", r.slurm_job_id ? std::to_string(*r.slurm_job_id) : "-"},
+        {"kind", r.kind},
+        {"algorithm", r.algorithm.empty() ? "-" : r.algorithm},
+        {"bureau", r.bureau + " (account " + r.account + ")"},
+        {"user", r.unix_user},
+        {"state", std::string(jobs::to_string(v.state)) + (v.reason.empty() ? "" : " (" + v.reason + ")")},
+        {"exit code", v.exit_code ? std::to_string(*v.exit_code) : "-"},
+        {"resources", resources},
+        {"submitted", catalog::format_time(r.submitted_at)},
+        {"started", time_or_dash(v.started_at)},
+        {"ended", time_or_dash(v.ended_at)},
+        {"job dir", r.workdir},
+        {"output", jobs::layout_of(r).output_dir}};
+    if (!v.nodes.empty()) f.insert(f.begin() + 9, std::pair<std::string, std::string>{"nodes", v.nodes});
+    if (r.idempotency_key) f.emplace_back("idempotency key", *r.idempotency_key);
+    if (r.kind == "infer") f.emplace_back("shards", std::to_string(v.counts.total) + ": " + states);
+    ctx.out.object(f, nlohmann::json());
+    if (r.kind != "infer" || ctx.out.format != Format::table) return;
+    // The shards that did not complete (all of them with --tasks).
+    Table t{{"SHARD", "STATE", "EXIT", "NODES", "REASON"}, {}};
+    for (const auto& task : v.tasks) {
+        if (!all_tasks && task.state == jobs::State::completed) continue;
+        t.rows.push_back({std::to_string(task.index.value_or(0)), std::string(jobs::to_string(task.state)),
+                          task.exit_code ? std::to_string(*task.exit_code) : "-", task.nodes.empty() ? "-" : task.nodes,
+                          task.reason.empty() ? "-" : task.reason});
+    }
+    if (!t.rows.empty()) {
+        std::cout << '\n';
+        Output::print_table(std::cout, t);
+    }
+}
+
+// ------------------------------------------------------------------ cancel
+
+void run_cancel(Context& ctx, const std::vector<std::string>& refs) {
+    bool writable = false;
+    auto c = open_catalog_for_jobs(ctx, writable);
+    std::vector<catalog::JobRecord> records;
+    for (const auto& ref : refs) records.push_back(jobs::resolve_job_ref(c, ref));
+    jobs::BackendSet backends;
+    auto before = jobs::inspect_jobs(c, backends, records, writable);
+    nlohmann::json out = nlohmann::json::array();
+    std::string text;
+    for (const auto& v : before) {
+        const auto& r = v.record;
+        bool active = !jobs::is_terminal(v.state);
+        if (active) {
+            std::set<std::int64_t> ids;
+            if (r.slurm_job_id) ids.insert(*r.slurm_job_id);
+            for (const auto& t : catalog::list_job_tasks(c, r.id))
+                if (t.slurm_job_id) ids.insert(*t.slurm_job_id);
+            backends.get(r.backend).cancel({ids.begin(), ids.end()});
+        }
+        out.push_back({{"id", r.id}, {"cancelled", active}, {"state_before", std::string(jobs::to_string(v.state))}});
+        text += (text.empty() ? "" : "\n") +
+                (active ? "cancelled pdai job " + std::to_string(r.id) +
+                              (r.slurm_job_id ? " (" + r.backend + " job " + std::to_string(*r.slurm_job_id) + ")" : "")
+                        : "pdai job " + std::to_string(r.id) + " had already ended (" +
+                              std::string(jobs::to_string(v.state)) + ")");
+    }
+    ctx.out.done(text, refs.size() == 1 ? out[0] : out);
+}
+
+// ------------------------------------------------------------------ logs
+
+// Copies what is new in `path` since `offset` to stdout; returns the new offset.
+std::streamoff copy_from(const std::string& path, std::streamoff offset) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return offset;
+    in.seekg(0, std::ios::end);
+    std::streamoff size = in.tellg();
+    if (size < offset) offset = 0;  // truncated: start again
+    in.seekg(offset);
+    char buf[1 << 16];
+    while (in.read(buf, sizeof buf) || in.gcount() > 0) std::cout.write(buf, in.gcount());
+    std::cout.flush();
+    return size;
+}
+
+void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, bool follow) {
+    bool writable = false;
+    auto c = open_catalog_for_jobs(ctx, writable);
+    auto rec = jobs::resolve_job_ref(c, ref);
+    auto layout = jobs::layout_of(rec);
+    jobs::BackendSet backends;
+    std::vector<std::string> paths;
+    if (rec.kind == "infer") {
+        int shards = jobs::shard_plan_of(rec).count;
+        if (task) {
+            if (*task < 0 || *task >= shards)
+                throw Error(Errc::usage, "pdai job " + std::to_string(rec.id) + " has shards 0.." + std::to_string(shards - 1));
+            paths.push_back(backends.get(rec.backend).log_path(layout, task));
+        } else {
+            if (follow) throw Error(Errc::usage, "-f follows one shard's log: give --task N");
+            for (int s = 0; s < shards; ++s) paths.push_back(backends.get(rec.backend).log_path(layout, s));
+        }
+    } else {
+        if (task && *task != 0) throw Error(Errc::usage, "pdai job " + std::to_string(rec.id) + " has one task");
+        paths.push_back(backends.get(rec.backend).log_path(layout, std::nullopt));
+    }
+    if (!follow) {
+        bool any = false;
+        for (const auto& p : paths) {
+            if (::access(p.c_str(), R_OK) != 0) continue;
+            if (paths.size() > 1) std::cout << "==> " << p << " <==\n";
+            copy_from(p, 0);
+            any = true;
+        }
+        if (!any)
+            throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(rec.id),
+                        "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(rec.id) + "'");
+        return;
+    }
+    // -f: print what is there, then what is added, until the job (or shard) has ended.
+    std::streamoff offset = 0;
+    auto last_check = std::chrono::steady_clock::now() - std::chrono::seconds(10);
+    for (;;) {
+        offset = copy_from(paths.front(), offset);
+        if (std::chrono::steady_clock::now() - last_check >= std::chrono::seconds(2)) {
+            last_check = std::chrono::steady_clock::now();
+            auto v = jobs::inspect_jobs(c, backends, {catalog::get_job(c, rec.id)}, writable).front();
+            bool ended = jobs::is_terminal(v.state);
+            if (task)
+                for (const auto& t : v.tasks)
+                    if (t.index == task) ended = jobs::is_terminal(t.state);
+            if (ended) {
+                copy_from(paths.front(), offset);
+                return;
+            }
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    }
+}
+
+}  // namespace
+
+void set_jobs_command(CLI::App& app, Context& ctx) {
+    auto* grp = add_group(app, "jobs", "List, inspect, cancel and wait for pdai's jobs");
+
+    auto lo = std::make_shared<ListOpts>();
+    auto* list = grp->add_subcommand("list", "List jobs, newest first, with their current state");
+    list->add_option("--bureau", lo->bureau, "Only this bureau's jobs")->type_name("BUREAU");
+    list->add_option("--state", lo->states, "Only jobs in these states (repeatable or comma-separated)")
+        ->type_name("STATE");
+    list->add_flag("--mine", lo->mine, "Only jobs I submitted");
+    list->add_option("--user", lo->user, "Only jobs this user submitted")->type_name("USER");
+    list->add_option("--since", lo->since, "Submitted at or after: a date, a date-time (UTC) or an age like 7d")
+        ->type_name("WHEN");
+    list->add_option("--limit", lo->limit, "At most N jobs (0: all)")->type_name("N")->capture_default_str();
+    on_run(list, ctx, [&ctx, lo] { run_list(ctx, *lo); });
+
+    auto ref = std::make_shared<std::string>();
+    auto all_tasks = std::make_shared<bool>(false);
+    auto* show = grp->add_subcommand("show", "Show one job: state, resources, files and shards");
+    show->add_option("JOB", *ref, "pdai job id, or a Slurm job id (slurm:ID)")->required();
+    show->add_flag("--tasks", *all_tasks, "List every shard, not only those that did not complete");
+    on_run(show, ctx, [&ctx, ref, all_tasks] { run_show(ctx, *ref, *all_tasks); });
+
+    auto refs = std::make_shared<std::vector<std::string>>();
+    auto* cancel = grp->add_subcommand("cancel", "Cancel jobs: every task, running or waiting");
+    cancel->add_option("JOB", *refs, "pdai job ids, or Slurm job ids (slurm:ID)")->required();
+    on_run(cancel, ctx, [&ctx, refs] { run_cancel(ctx, *refs); });
+
+    struct LogOpts {
+        std::string ref;
+        std::optional<int> task;
+        bool follow = false;
+    };
+    auto lg = std::make_shared<LogOpts>();
+    auto* logs = grp->add_subcommand("logs", "Print a job's output (stdout and stderr)");
+    logs->add_option("JOB", lg->ref, "pdai job id, or a Slurm job id (slurm:ID)")->required();
+    logs->add_option("--task", lg->task, "Shard N of an inference batch (default: every shard)")->type_name("N");
+    logs->add_flag("-f,--follow", lg->follow, "Keep printing new output until the job ends");
+    on_run(logs, ctx, [&ctx, lg] { run_logs(ctx, lg->ref, lg->task, lg->follow); });
+
+    auto wrefs = std::make_shared<std::vector<std::string>>();
+    auto* wait = grp->add_subcommand("wait", "Wait until jobs end; exit with the first failed job's exit code");
+    wait->add_option("JOB", *wrefs, "pdai job ids, or Slurm job ids (slurm:ID)")->required();
+    on_run(wait, ctx, [&ctx, wrefs] {
+        bool writable = false;
+        auto c = open_catalog_for_jobs(ctx, writable);
+        std::vector<std::int64_t> ids;
+        for (const auto& r : *wrefs) ids.push_back(jobs::resolve_job_ref(c, r).id);
+        jobs::BackendSet backends;
+        std::vector<jobs::JobView> views;
+        ctx.exit_code = wait_with_progress(ctx, c, backends, ids, writable, &views);
+        print_finished(ctx, views);
+    });
+}
+
+}  // namespace pdai::cli

@@ -1,0 +1,109 @@
+// The job model shared by every backend: what was asked for (JobSpec), where the job's files
+// live (Layout), and the job ready to hand to a backend (PreparedJob: spec, files, batch
+// script and environment). Building a PreparedJob is pure; writing its files is job_files.hpp.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json_fwd.hpp>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "catalog/bundle/manifest.hpp"
+#include "jobs/shards.hpp"
+
+namespace pdai::jobs {
+
+using Kind = bundle::JobKind;
+
+struct Resources {
+    std::optional<std::string> gpu_type;  // nullopt: any GPU type
+    int gpus = 0;                          // per node (one task per node)
+    int cpus = 1;                          // per task
+    std::optional<std::int64_t> mem_mib;   // per node; nullopt: the cluster's default
+    int time_minutes = 0;                  // always finite: the quota prices it
+    int nodes = 1;
+};
+
+// The algorithm version a job runs, as far as the job needs to know it.
+struct AlgorithmInfo {
+    std::int64_t version_id = 0;
+    std::string name, version, vendor;
+    std::string bundle_dir;  // the unpacked bundle in the store, absolute
+    std::string entrypoint;  // absolute path of the entrypoint inside bundle_dir
+    std::optional<bundle::InferConvention> infer;
+    std::string ref() const { return name + "@" + version; }
+};
+
+struct JobSpec {
+    Kind kind = Kind::run;
+    std::string bureau, account, user;
+    AlgorithmInfo algorithm;
+    Resources resources;
+    // run: the --input files; infer: every input of the batch (absolute, deduplicated).
+    std::vector<std::string> inputs;
+    std::optional<std::string> dataset;  // train
+    std::vector<std::string> args;       // after the manifest's arguments
+    std::vector<std::pair<std::string, std::string>> env;  // --env KEY=VALUE, in order
+    std::optional<std::string> partition;
+    std::optional<std::string> output_dir;  // nullopt: <job dir>/output (train: <job dir>/model)
+    std::optional<std::string> idempotency_key;
+    int shard_size = 0;                // infer
+    std::optional<int> max_parallel;   // infer: at most this many shards at once
+    bool requeue = false;
+    std::optional<std::string> register_as;  // train: "name@version", registered by 'pdai sync'
+};
+
+// Where one job's files live. Everything is under job_dir except a user-chosen output_dir.
+struct Layout {
+    std::string job_dir;      // <jobs_dir>/<pdai id>
+    std::string script;       // job.sh
+    std::string logs_dir;     // logs/: job.out, or task-<index>.out per array task
+    std::string shards_dir;   // shards/: <NNNNN>.list per shard, <NNNNN>.done when it finished
+    std::string inputs_list;  // inputs.list: run's --input files, one per line
+    std::string resume_dir;   // resume/: where a requeued training job finds its checkpoints
+    std::string exit_code_file;  // exit_code: the entrypoint's exit status (run, train)
+    std::string output_dir;
+
+    std::string log_file(std::optional<int> task) const;  // task: array index
+    std::string shard_list(const ShardPlan& plan, int shard) const;
+    std::string shard_done(const ShardPlan& plan, int shard) const;
+};
+
+Layout make_layout(const JobSpec& spec, const std::string& jobs_dir, std::int64_t id);
+
+// How the batch script starts the entrypoint: under Slurm (srun for training, the array
+// task id for inference), or on this machine (the local backend sets PDAI_TASK_INDEX).
+enum class Launcher { slurm, local };
+
+struct PreparedJob {
+    std::int64_t id = 0;
+    JobSpec spec;
+    Layout layout;
+    ShardPlan shards;               // infer only (count 0 otherwise)
+    std::vector<int> task_indices;  // infer: the shards this submission runs (all, or a resume's)
+    std::string script;             // the batch script's text
+    std::vector<std::string> environment;  // "KEY=VALUE" for the job, sorted by key
+    std::string name;     // short, for queue listings: "pdai-17-ocr"
+    std::string comment;  // traces the job back: "pdai:job=17,kind=infer,algo=ocr@1.2.0,bureau=PSB"
+
+    bool is_array() const { return spec.kind == Kind::infer; }
+};
+
+// Variables copied from the submitting environment into the job's (PATH, HOME, locale,
+// SLURM_CONF, ...): enough for the entrypoint and for srun, nothing user-specific beyond that.
+const std::vector<std::string>& inherited_env_names();
+
+// Builds everything but the files. `environ_lookup` reads the submitting environment (getenv
+// in production, a map in tests).
+PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string& jobs_dir,
+                        Launcher launcher,
+                        const std::function<const char*(const char*)>& environ_lookup);
+
+// The job's request as recorded in the catalog (request_json): everything but the inputs
+// themselves, which stay in the shard lists; plus the fingerprint idempotency compares.
+nlohmann::json request_json(const PreparedJob& job, const nlohmann::json& fingerprint);
+
+}  // namespace pdai::jobs

@@ -1,0 +1,102 @@
+#include "jobs/job_files.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <ctime>
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "jobs/shards.hpp"
+
+namespace pdai::jobs {
+namespace {
+
+namespace fs = std::filesystem;
+
+void make_dirs(const std::string& dir) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) throw Error(Errc::failure, "cannot create directory " + dir + ": " + ec.message());
+}
+
+void make_dir(const std::string& dir) {
+    if (::mkdir(dir.c_str(), 0755) != 0 && errno != EEXIST)
+        throw Error(Errc::failure, "cannot create directory " + dir + ": " + std::strerror(errno));
+}
+
+std::string inputs_text(const std::vector<std::string>& inputs) {
+    std::string s;
+    for (const auto& i : inputs) s += i + "\n";
+    return s;
+}
+
+void write_contents(const PreparedJob& job, bool only_missing_lists) {
+    const auto& L = job.layout;
+    make_dir(L.logs_dir);
+    write_file(L.script, job.script, 0755);
+    if (job.spec.kind == Kind::run && !job.spec.inputs.empty())
+        write_file(L.inputs_list, inputs_text(job.spec.inputs));
+    if (job.spec.kind == Kind::train) make_dir(L.resume_dir);
+    if (job.spec.kind == Kind::infer) {
+        make_dir(L.shards_dir);
+        bool all_there = only_missing_lists;
+        for (int s = 0; all_there && s < job.shards.count; ++s)
+            all_there = ::access(L.shard_list(job.shards, s).c_str(), F_OK) == 0;
+        if (!all_there) write_shard_lists(job.shards, job.spec.inputs, L.shards_dir);
+    }
+    make_dirs(L.output_dir);
+}
+
+}  // namespace
+
+void write_file(const std::string& path, std::string_view content, unsigned mode) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+    if (fd < 0) throw Error(Errc::failure, "cannot create " + path + ": " + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < content.size()) {
+        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) {
+            int e = errno;
+            ::close(fd);
+            throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(e));
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    ::fchmod(fd, mode);  // O_CREAT's mode passes through the umask; the script must be executable
+    if (::close(fd) != 0) throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(errno));
+}
+
+JobFiles JobFiles::create(const PreparedJob& job) {
+    const std::string& dir = job.layout.job_dir;
+    make_dirs(fs::path(dir).parent_path().string());
+    if (::mkdir(dir.c_str(), 0755) != 0) {
+        if (errno != EEXIST)
+            throw Error(Errc::failure, "cannot create job directory " + dir + ": " + std::strerror(errno));
+        std::string aside = dir + ".orphan-" + std::to_string(std::time(nullptr));
+        if (::rename(dir.c_str(), aside.c_str()) != 0 || ::mkdir(dir.c_str(), 0755) != 0)
+            throw Error(Errc::conflict, "job directory " + dir + " already exists and cannot be moved aside",
+                        "is 'jobs_dir' shared with another catalog? give each catalog its own");
+    }
+    JobFiles files(dir, true);
+    write_contents(job, false);
+    return files;
+}
+
+JobFiles JobFiles::update(const PreparedJob& job) {
+    make_dirs(job.layout.job_dir);
+    write_contents(job, true);
+    return JobFiles(job.layout.job_dir, false);
+}
+
+JobFiles::~JobFiles() {
+    if (!remove_ || dir_.empty()) return;
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+}
+
+}  // namespace pdai::jobs

@@ -1,0 +1,86 @@
+// Submitting run, train and infer jobs: from what the user asked (SubmitRequest) to a checked
+// JobSpec (algorithm usable by the bureau, user a member, resources from the manifest and
+// the flags, inputs resolved), then to a catalog record and a backend submission in one
+// catalog transaction, with idempotency keys and the resumption of a batch's missing shards.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "catalog/jobs.hpp"
+#include "jobs/backend.hpp"
+#include "jobs/job.hpp"
+
+namespace pdai::catalog {
+class Catalog;
+}
+
+namespace pdai::jobs {
+
+struct SubmitRequest {
+    Kind kind = Kind::run;
+    std::string algorithm;  // "name[@version]"
+    std::optional<std::string> bureau;  // nullopt: the user's only bureau
+    std::optional<std::string> gpus;    // "N", "TYPE:N", "any:N"
+    std::optional<int> cpus, nodes;
+    std::optional<std::string> mem, time;
+    std::vector<std::string> inputs;  // run: --input paths; infer: --inputs DIR|GLOB|@LIST
+    std::optional<std::string> dataset;
+    std::vector<std::string> args;
+    std::vector<std::string> env;  // "KEY=VALUE"
+    std::optional<std::string> partition, output, idempotency_key, register_as;
+    std::optional<int> shard_size, max_parallel;
+    bool requeue = false;
+    std::string user;  // the submitting unix user
+    std::string cwd;   // relative paths are relative to this
+};
+
+// Checks everything that can be checked without the backend. Errors: an unknown or revoked
+// algorithm (not_found / refused), a kind the bundle does not support (usage), an unknown
+// bureau (not_found), a bureau the user is not a member of, an inactive bureau, an algorithm
+// not shared with the bureau (refused), an unknown GPU type (not_found), a GPU type the
+// bundle does not run on, bad sizes or times (usage), inputs that do not exist (not_found),
+// an empty input set (usage).
+JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r);
+
+// What an idempotency key remembers: the same key with a different fingerprint is a conflict.
+nlohmann::json fingerprint(const JobSpec& spec);
+
+struct SubmitOptions {
+    std::string jobs_dir;  // job directories are <jobs_dir>/<pdai id>
+    bool resume = false;   // infer: resubmit the failed or missing shards of the key's batch
+};
+
+struct SubmitResult {
+    enum class Outcome { submitted, existing, resumed, nothing_to_resume };
+    Outcome outcome = Outcome::submitted;
+    catalog::JobRecord job;
+    std::vector<int> tasks;  // the shards this submission runs (infer)
+    std::string message;     // the cluster's note on accepting it
+};
+const char* to_string(SubmitResult::Outcome o);
+
+// One transaction: the catalog row and the backend's job appear together or not at all
+// (a failed submission removes the job directory; a failed commit cancels the backend job).
+// The same idempotency key with the same fingerprint returns the existing job; with another
+// fingerprint it is Errc::conflict.
+SubmitResult submit_job(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o);
+
+// Batch mode: `count` copies of one job (no idempotency key, no resume) in ONE catalog
+// transaction, so the catalog costs one commit for all of them. All are recorded or none:
+// when one fails, the copies the backend already accepted are cancelled.
+std::vector<catalog::JobRecord> submit_copies(catalog::Catalog& c, Backend& b, const JobSpec& spec,
+                                              const SubmitOptions& o, int count);
+
+// --dry-run: the job as it would be submitted (with the id it would get) and, when an
+// idempotency key already names a job with the same fingerprint, that job.
+struct DryRun {
+    PreparedJob job;
+    std::optional<catalog::JobRecord> existing;
+};
+DryRun dry_run(catalog::Catalog& c, const Backend& b, const JobSpec& spec, const SubmitOptions& o);
+
+}  // namespace pdai::jobs
