@@ -28,6 +28,7 @@ void report(const pdai::cli::Context& ctx, pdai::Errc code, const std::string& m
 }  // namespace
 
 int main(int argc, char** argv) {
+    std::ios::sync_with_stdio(false);  // pdai prints through iostreams only
     pdai::cli::Context ctx;
     CLI::App app{"pdai: run algorithms, training and batch inference on the shared GPU cluster,\n"
                  "within each bureau's budget. See pdai(1).",
@@ -60,6 +61,10 @@ int main(int argc, char** argv) {
     pdai::cli::set_sync_command(app, ctx);
     pdai::cli::set_usage_command(app, ctx);
     pdai::cli::set_internal_commands(app, ctx);
+    pdai::cli::set_supervise_command(app, ctx);
+    pdai::cli::set_run_commands(app, ctx);
+    pdai::cli::set_jobs_command(app, ctx);
+    pdai::cli::set_completion_commands(app, ctx);
 
     try {
         app.parse(argc, argv);
@@ -90,7 +95,7 @@ int main(int argc, char** argv) {
     try {
         ctx.prepare();
         if (ctx.action) ctx.action();
-        return 0;
+        return ctx.exit_code;
     } catch (const pdai::Error& e) {
         report(ctx, e.code(), e.what(), e.help());
         return e.exit_code();
