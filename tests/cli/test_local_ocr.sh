@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The OCR example bundle (examples/hanwen-ocr) on generated images: pack, lint, register,
-# run it as an inference batch on the local backend (or, while this pdai has no 'infer'
-# command, its entrypoint directly), and find both drawn lines, English and Chinese, in
-# every output. Reported as skipped (exit 77) when tesseract or ImageMagick is missing.
+# run it as an inference batch on the local backend, and find both drawn lines, English
+# and Chinese, in every output. Reported as skipped (exit 77) when tesseract or ImageMagick is missing.
 source "$(dirname "$0")/lib.sh"
 src=${PDAI_SOURCE_DIR:?}
 for tool in tesseract convert; do
@@ -22,14 +21,8 @@ expect 0 "pack the example" -- bundle pack "$src/examples/hanwen-ocr" -o "$TEST_
 expect 0 "register it" -- algo register "$TEST_TMP/ocr.tar.gz"
 
 out_dir=$TEST_TMP/ocr-out
-if "$PDAI" infer --help 2>/dev/null | grep -q -- --max-parallel; then
-    expect 0 "infer on the local backend" -- infer hanwen-ocr --backend local --bureau fin \
-        --inputs "$TEST_TMP/inputs/ocr" --shard-size 1 --max-parallel 2 --output "$out_dir" --wait
-else
-    echo "note: no 'pdai infer' yet: running the entrypoint directly"
-    ls "$TEST_TMP"/inputs/ocr/*.png >"$TEST_TMP/list"
-    OMP_THREAD_LIMIT=1 "$src/examples/hanwen-ocr/bin/run" --inputs "$TEST_TMP/list" --out "$out_dir" >/dev/null
-fi
+expect 0 "infer on the local backend" -- infer hanwen-ocr --backend local --bureau fin \
+    --inputs "$TEST_TMP/inputs/ocr" --shard-size 1 --max-parallel 2 --output "$out_dir" --wait
 
 for expected in "$TEST_TMP"/inputs/ocr/*.expected; do
     name=$(basename "$expected" .expected)
