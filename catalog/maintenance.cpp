@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -92,6 +94,98 @@ void backup_catalog(Catalog& c, const std::string& dest, bool overwrite) {
     }
 }
 
+namespace {
+
+constexpr std::string_view kRotPrefix = "catalog-";
+constexpr std::size_t kStampLen = 16;  // 20261123T030000Z
+
+std::string compact_utc(std::int64_t t) {
+    std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+    return buf;
+}
+
+}  // namespace
+
+std::optional<std::pair<std::string, int>> rotating_backup_key(const std::string& name) {
+    // catalog-YYYYMMDDTHHMMSSZ.db or catalog-YYYYMMDDTHHMMSSZ-N.db, nothing looser: rotation
+    // deletes what matches, so a file someone else put there must never match by accident.
+    std::string_view s(name);
+    if (!s.starts_with(kRotPrefix) || !s.ends_with(".db")) return std::nullopt;
+    s.remove_prefix(kRotPrefix.size());
+    s.remove_suffix(3);
+    if (s.size() < kStampLen) return std::nullopt;
+    auto stamp = s.substr(0, kStampLen);
+    for (std::size_t i = 0; i < kStampLen; ++i) {
+        bool digit = stamp[i] >= '0' && stamp[i] <= '9';
+        if (i == 8 ? stamp[i] != 'T' : i == 15 ? stamp[i] != 'Z' : !digit) return std::nullopt;
+    }
+    auto rest = s.substr(kStampLen);
+    int seq = 0;
+    if (!rest.empty()) {
+        if (rest.size() < 2 || rest.size() > 6 || rest[0] != '-' || rest[1] == '0')
+            return std::nullopt;
+        for (char ch : rest.substr(1)) {
+            if (ch < '0' || ch > '9') return std::nullopt;
+            seq = seq * 10 + (ch - '0');
+        }
+    }
+    return std::pair{std::string(stamp), seq};
+}
+
+RotatedBackup backup_rotating(Catalog& c, const std::string& dir, std::optional<int> keep,
+                              std::int64_t now) {
+    if (keep && *keep < 1)
+        throw Error(Errc::usage, "--keep must be at least 1", "keep at least the backup just made");
+    fs::path d = fs::absolute(dir);
+    std::error_code ec;
+    fs::create_directories(d, ec);
+    if (!fs::is_directory(d))
+        throw Error(Errc::failure, "cannot use backup directory " + dir +
+                                       (ec ? ": " + ec.message() : std::string(": not a directory")));
+
+    auto scan = [&] {
+        std::vector<std::pair<std::pair<std::string, int>, fs::path>> found;
+        for (const auto& e : fs::directory_iterator(d)) {
+            if (!e.is_regular_file(ec)) continue;
+            if (auto key = rotating_backup_key(e.path().filename().string()))
+                found.emplace_back(std::move(*key), e.path());
+        }
+        return found;
+    };
+
+    // Two backups within one second (a retry after a failure) get -1, -2, ... past the
+    // highest suffix of that second, so names keep sorting in the order they were written.
+    const std::string stamp = compact_utc(now);
+    int seq = 0;
+    for (const auto& [key, p] : scan())
+        if (key.first == stamp) seq = std::max(seq, key.second + 1);
+    fs::path dest = d / (std::string(kRotPrefix) + stamp + (seq ? "-" + std::to_string(seq) : "") + ".db");
+    backup_catalog(c, dest.string(), false);  // verified; throws before anything is deleted
+
+    RotatedBackup r;
+    r.path = dest.string();
+    r.bytes = fs::file_size(dest);
+    auto found = scan();
+    std::sort(found.begin(), found.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    for (std::size_t i = 0; i < found.size(); ++i) {
+        const auto& p = found[i].second;
+        // The backup just written always stays, even if the clock went back.
+        if (keep && i >= static_cast<std::size_t>(*keep) && p != dest) {
+            if (!fs::remove(p, ec) && ec)
+                throw Error(Errc::failure, "wrote " + r.path + " but could not remove the old backup " +
+                                               p.string() + ": " + ec.message());
+            r.removed.push_back(p.string());
+        } else {
+            r.kept.push_back(p.string());
+        }
+    }
+    return r;
+}
+
 void restore_catalog(const std::string& src, const std::string& path, int busy_timeout_ms) {
     if (!fs::exists(src)) throw Error(Errc::not_found, "no backup at " + src);
     CheckReport r{src, 0, {}};
@@ -110,6 +204,10 @@ void restore_catalog(const std::string& src, const std::string& path, int busy_t
     Db to(path, Db::Mode::read_write, busy_timeout_ms);
     if (to.read_only()) to.fail(SQLITE_READONLY, "restoring");
     copy_db(from, to, "restoring the catalog");
+}
+
+void to_json(nlohmann::json& j, const RotatedBackup& r) {
+    j = {{"backup", r.path}, {"bytes", r.bytes}, {"kept", r.kept}, {"removed", r.removed}};
 }
 
 void to_json(nlohmann::json& j, const CheckReport& r) {

@@ -1,5 +1,7 @@
 // pdai catalog init|check|backup|restore|path
 #include <filesystem>
+#include <optional>
+#include <spdlog/spdlog.h>
 
 #include "catalog/audit.hpp"
 #include "catalog/maintenance.hpp"
@@ -48,10 +50,33 @@ void set_catalog_command(CLI::App& app, Context& ctx) {
         "backup", "Copy the catalog to DEST with SQLite's online backup (safe while others write)");
     auto dest = std::make_shared<std::string>();
     auto force = std::make_shared<bool>(false);
-    backup->add_option("DEST", *dest, "Backup file to write")->required();
-    backup->add_flag("--force", *force, "Replace DEST if it exists");
-    on_run(backup, ctx, [&ctx, dest, force] {
+    auto dir = std::make_shared<std::string>();
+    auto keep = std::make_shared<std::optional<int>>();
+    auto* dest_opt = backup->add_option("DEST", *dest, "Backup file to write");
+    auto* force_opt = backup->add_flag("--force", *force, "Replace DEST if it exists");
+    auto* dir_opt = backup->add_option(
+        "--dir", *dir, "Write DIR/catalog-<UTC time>.db instead of DEST (for cron)");
+    backup->add_option("--keep", *keep, "With --dir: keep the N newest backups, delete older ones")
+        ->check(CLI::Range(1, 100000))
+        ->needs(dir_opt);
+    dir_opt->excludes(dest_opt)->excludes(force_opt);
+    on_run(backup, ctx, [&ctx, dest, force, dir, keep] {
+        if (dest->empty() && dir->empty())
+            throw Error(Errc::usage, "give the backup file DEST, or --dir DIR",
+                        "for example 'pdai catalog backup --dir /var/backups/pdai --keep 8'");
         auto c = ctx.open_catalog(false);
+        if (!dir->empty()) {
+            auto r = catalog::backup_rotating(c, *dir, *keep, catalog::now_unix());
+            spdlog::info("backup {} written and verified ({} bytes)", r.path, r.bytes);
+            for (const auto& old : r.removed) spdlog::info("removed old backup {}", old);
+            nlohmann::json j = r;
+            j["catalog"] = c.path();
+            ctx.out.done("backed up " + c.path() + " to " + r.path + " (" +
+                             std::to_string(r.kept.size()) + " kept, " +
+                             std::to_string(r.removed.size()) + " removed)",
+                         j);
+            return;
+        }
         catalog::backup_catalog(c, *dest, *force);
         nlohmann::json j = {{"catalog", c.path()},
                             {"backup", std::filesystem::absolute(*dest).string()},

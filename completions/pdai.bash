@@ -9,7 +9,7 @@ _pdai_node() {
     'catalog') _pdai_subs='init check backup restore path' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'catalog init') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'catalog check') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
-    'catalog backup') _pdai_subs='' _pdai_opts='--force' _pdai_vopts='' _pdai_args='DEST' ;;
+    'catalog backup') _pdai_subs='' _pdai_opts='--force --dir --keep' _pdai_vopts='--dir --keep' _pdai_args='DEST' ;;
     'catalog restore') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='SRC' ;;
     'catalog path') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'vendor') _pdai_subs='add list show remove key' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;

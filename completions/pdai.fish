@@ -42,6 +42,8 @@ end
 function __pdai_value_options
     printf '%s\n' --catalog --config
     switch "$argv"
+        case 'catalog backup'
+            printf '%s\n' --dir --keep
         case 'vendor add'
             printf '%s\n' --display-name --contact
         case 'vendor key add'
@@ -244,6 +246,8 @@ complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'path' -d 'Print the ca
 
 # pdai catalog backup
 complete -c pdai -n '__pdai_using catalog backup' -l force -d 'Replace DEST if it exists'
+complete -c pdai -n '__pdai_using catalog backup' -l dir -x -d 'Write DIR/catalog-<UTC time>.db instead of DEST (for cron)'
+complete -c pdai -n '__pdai_using catalog backup' -l keep -x -d 'With --dir: keep the N newest backups, delete older ones'
 complete -c pdai -n '__pdai_arg 1 catalog backup' -F -d 'Backup file to write'
 
 # pdai catalog restore

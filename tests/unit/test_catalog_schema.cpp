@@ -147,3 +147,39 @@ TEST_CASE("backup, check and restore", "[catalog][backup]") {
     CHECK(find_vendor(reopened, "kept"));
     CHECK(check_catalog(t.path, 1000).ok());
 }
+
+TEST_CASE("rotating backups: names, order and what is deleted", "[catalog][backup]") {
+    CHECK(rotating_backup_key("catalog-20261123T030000Z.db") == std::pair{std::string("20261123T030000Z"), 0});
+    CHECK(rotating_backup_key("catalog-20261123T030000Z-12.db") == std::pair{std::string("20261123T030000Z"), 12});
+    for (const char* other : {"catalog.db", "catalog-latest.db", "catalog-20261123T030000Z.db.partial-7",
+                              "catalog-20261123T030000.db", "catalog-20261123T030000Z-0.db",
+                              "catalog-20261123T030000Z-x.db", "old-catalog-20261123T030000Z.db",
+                              "catalog-2026112xT030000Z.db", "catalog-20261123T030000Z-.db"})
+        CHECK_FALSE(rotating_backup_key(other));
+
+    test::TempCatalog t;
+    auto& c = t.cat;
+    auto dir = (t.dir.path / "backups").string();  // created by the first backup
+    const std::int64_t t0 = 1795402800;             // 2026-11-23T03:00:00Z
+    std::vector<std::string> written;
+    for (int i = 0; i < 3; ++i) {
+        c.write([&] { add_vendor(c, "v" + std::to_string(i), "", ""); });
+        written.push_back(backup_rotating(c, dir, 2, t0).path);  // same second three times
+    }
+    CHECK(std::filesystem::path(written[1]).filename() == "catalog-20261123T030000Z-1.db");
+    CHECK(std::filesystem::path(written[2]).filename() == "catalog-20261123T030000Z-2.db");
+    CHECK_FALSE(std::filesystem::exists(written[0]));
+    std::ofstream(dir + "/catalog-keepme.db") << "not pdai's";
+
+    auto r = backup_rotating(c, dir, 2, t0 + 86400);
+    CHECK(std::filesystem::path(r.path).filename() == "catalog-20261124T030000Z.db");
+    CHECK(r.kept == std::vector<std::string>{r.path, written[2]});
+    CHECK(r.removed == std::vector<std::string>{written[1]});
+    CHECK(std::filesystem::exists(dir + "/catalog-keepme.db"));
+    CHECK(check_catalog(r.path, 1000).ok());
+
+    auto all = backup_rotating(c, dir, std::nullopt, t0 + 2 * 86400);  // no --keep: delete nothing
+    CHECK(all.kept.size() == 3);
+    CHECK(all.removed.empty());
+    CHECK_THROWS_AS(backup_rotating(c, dir, 0, t0), Error);
+}
