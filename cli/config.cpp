@@ -1,7 +1,9 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <string_view>
 #include <toml++/toml.h>
 
 #include "common/byte_size.hpp"
@@ -74,10 +76,15 @@ void load_config_file(const std::string& path, Config& cfg) {
             cfg.log_file = get_string(path, key, node);
         } else if (key == "log_level") {
             cfg.log_level = get_string(path, key, node);
-        } else if (key == "require_signed_bundles") {
+            static constexpr std::string_view kLevels[] = {"trace", "debug", "info", "warn",
+                                                           "error", "critical", "off"};
+            if (std::ranges::find(kLevels, std::string_view(cfg.log_level)) == std::end(kLevels))
+                throw Error(Errc::usage, where(path, node) + ": log_level must be one of trace, debug, "
+                                                             "info, warn, error, critical or off");
+        } else if (key == "require_signed_bundles" || key == "log_syslog") {
             auto v = node.value<bool>();
             if (!v) throw Error(Errc::usage, where(path, node) + ": " + key + " must be true or false");
-            cfg.require_signed_bundles = *v;
+            (key == "log_syslog" ? cfg.log_syslog : cfg.require_signed_bundles) = *v;
         } else if (key == "bundle_max_entry_bytes") {
             cfg.bundle_limits.max_entry_bytes = get_size(path, key, node);
         } else if (key == "bundle_max_total_bytes") {

@@ -20,7 +20,8 @@ struct Config {
     std::optional<std::string> jobs_dir;
     std::optional<std::string> partition;  // Slurm partition for pdai's jobs; none: the default
     std::optional<std::string> log_file;
-    std::string log_level = "warn";
+    bool log_syslog = false;          // also send log lines to syslog (ident pdai, facility user)
+    std::string log_level = "warn";   // validated: trace debug info warn error critical off
     bool require_signed_bundles = false;
     // bundle_max_entry_bytes, bundle_max_total_bytes (a byte count or a size like "64G") and
     // bundle_max_entries: what one bundle may unpack to; defaults in bundle::Limits.

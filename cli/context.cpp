@@ -2,9 +2,11 @@
 
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/sinks/syslog_sink.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "common/error.hpp"
@@ -18,21 +20,42 @@ void Context::prepare() {
     out.stdout_is_tty = isatty(STDOUT_FILENO) == 1;
     config = load_config(opts.config);
 
-    // Human logging goes to stderr, one line per event; --json and -q silence it.
-    auto level = spdlog::level::from_str(config.log_level);
-    if (opts.verbose == 1) level = spdlog::level::info;
-    if (opts.verbose >= 2) level = spdlog::level::debug;
-    if (opts.quiet || opts.json) level = std::max(level, spdlog::level::err);
-    auto logger = spdlog::stderr_logger_st("pdai");
-    logger->set_pattern("pdai: %l: %v");
+    // Human logging goes to stderr, one line per event; --json and -q silence it there. The
+    // file and syslog sinks follow log_level alone, so a cron job's -q never hides its log.
+    const auto conf_level = spdlog::level::from_str(config.log_level);
+    auto err_level = conf_level;
+    if (opts.verbose == 1) err_level = std::min(err_level, spdlog::level::info);
+    if (opts.verbose >= 2) err_level = std::min(err_level, spdlog::level::debug);
+    if (opts.quiet || opts.json) err_level = std::max(err_level, spdlog::level::err);
+    auto to_stderr = std::make_shared<spdlog::sinks::stderr_sink_st>();
+    to_stderr->set_pattern("pdai: %l: %v");
+    to_stderr->set_level(err_level);
+    auto logger = std::make_shared<spdlog::logger>("pdai", to_stderr);
+    auto lowest = err_level;
+    std::string file_problem;
     if (config.log_file) {
-        auto file = std::make_shared<spdlog::sinks::basic_file_sink_st>(*config.log_file);
-        file->set_pattern("%Y-%m-%dT%H:%M:%S%z pdai[%P] %l: %v");
-        file->set_level(spdlog::level::from_str(config.log_level));
-        logger->sinks().push_back(file);
+        try {
+            auto file = std::make_shared<spdlog::sinks::basic_file_sink_st>(*config.log_file);
+            file->set_pattern("%Y-%m-%dT%H:%M:%S%z pdai[%P] %l: %v");
+            file->set_level(conf_level);
+            logger->sinks().push_back(file);
+            lowest = std::min(lowest, conf_level);
+        } catch (const spdlog::spdlog_ex& e) {
+            // A bureau user may not write the platform's log: that must not stop its command.
+            file_problem = e.what();
+        }
     }
-    logger->set_level(level);
+    if (config.log_syslog) {
+        auto sys = std::make_shared<spdlog::sinks::syslog_sink_st>("pdai", LOG_PID, LOG_USER, true);
+        sys->set_pattern("%l: %v");
+        sys->set_level(conf_level);
+        logger->sinks().push_back(sys);
+        lowest = std::min(lowest, conf_level);
+    }
+    logger->set_level(lowest);
+    logger->flush_on(spdlog::level::trace);  // a line is in the file before the next event
     spdlog::set_default_logger(logger);
+    if (!file_problem.empty()) spdlog::debug("not logging to {}: {}", *config.log_file, file_problem);
 
     // The local backend's supervisors record jobs in the catalog this command uses.
     ::setenv("PDAI_CATALOG", catalog_path().c_str(), 1);

@@ -1,10 +1,13 @@
 #include "cli/job_print.hpp"
 
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
 
 #include "catalog/catalog.hpp"
 #include "common/error.hpp"
@@ -85,6 +88,7 @@ std::string bar(int done, int total, int width) {
            std::string(static_cast<std::size_t>(width - filled), '.') + "]";
 }
 
+// With elapsed < 0 (a log line, not the terminal's bar): no bar and no clock.
 std::string progress_line(const std::vector<jobs::JobView>& views, std::int64_t elapsed) {
     using jobs::State;
     int done = 0, total = 0, running = 0, failed = 0, active = 0;
@@ -102,11 +106,13 @@ std::string progress_line(const std::vector<jobs::JobView>& views, std::int64_t 
         if (!v.nodes.empty()) s += " on " + v.nodes;
         if (v.state == State::pending && !v.reason.empty()) s += " (" + v.reason + ")";
     } else {
-        s = bar(done, total, 30) + " " + std::to_string(done) + "/" + std::to_string(total) + " done, " +
+        s = (elapsed >= 0 ? bar(done, total, 30) + " " : "pdai job " + std::to_string(views[0].record.id) +
+                                                            (views.size() > 1 ? " and others" : "") + ": ") +
+            std::to_string(done) + "/" + std::to_string(total) + " done, " +
             std::to_string(running) + " running, " + std::to_string(active - running) + " waiting, " +
             std::to_string(failed) + " failed";
     }
-    return s + "  " + format_duration(elapsed);
+    return elapsed < 0 ? s : s + "  " + format_duration(elapsed);
 }
 
 }  // namespace
@@ -114,15 +120,24 @@ std::string progress_line(const std::vector<jobs::JobView>& views, std::int64_t 
 int wait_with_progress(Context& ctx, catalog::Catalog& c, jobs::BackendSet& backends,
                        const std::vector<std::int64_t>& ids, bool write_back,
                        std::vector<jobs::JobView>* final_views) {
-    const bool tty = ::isatty(STDERR_FILENO) == 1 && !ctx.opts.quiet && !ctx.opts.json;
+    // A redrawn bar only for a person at a terminal: when either stream goes to a file or a
+    // pipe (cron, scripts) the reader gets plain lines instead, one per change, at info (-v).
+    const char* term = std::getenv("TERM");
+    const bool tty = ctx.out.stdout_is_tty && ::isatty(STDERR_FILENO) == 1 && !ctx.opts.quiet &&
+                     !ctx.opts.json && !(term && std::string_view(term) == "dumb");
     auto start = std::chrono::steady_clock::now();
     jobs::WaitOptions o;
     o.write_back = write_back;
-    if (tty)
-        o.on_progress = [&](const std::vector<jobs::JobView>& views) {
-            auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+    std::string last;
+    o.on_progress = [&](const std::vector<jobs::JobView>& views) {
+        auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
+        if (tty) {
             std::cerr << "\r\033[K" << progress_line(views, secs.count()) << std::flush;
-        };
+        } else if (auto now = progress_line(views, -1); now != last) {
+            spdlog::info("{}", now);
+            last = std::move(now);
+        }
+    };
     auto views = jobs::wait_jobs(c, backends, ids, o);
     if (tty) std::cerr << "\r\033[K" << std::flush;
     int rc = 0;

@@ -1,5 +1,6 @@
 // pdai run | train | infer: submit an algorithm run, a training job, or a batch-inference
 // batch (one job array) to the configured backend; --dry-run prints the exact request.
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -214,6 +215,7 @@ void run_submit(Context& ctx, RunOpts& o, jobs::Kind kind) {
 
     auto res = jobs::submit_job(c, *backend, spec, so);
     const std::string text = describe_result(res, backend->name());
+    spdlog::info("{}", text);  // the event for -v and the log file, whatever the output format
     auto outcome_json = [&](nlohmann::json j) {
         j["outcome"] = jobs::to_string(res.outcome);
         j["tasks_submitted"] = res.tasks;

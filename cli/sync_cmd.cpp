@@ -60,10 +60,11 @@ bool sync_once(Context& ctx, const SyncOpts& o) {
     so.now = catalog::now_unix();
     if (o.since) so.since = parse_since(*o.since);
     auto r = jobs::sync_usage(c, *source, so);
-    ctx.out.done("synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
-                     std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
-                     " unchanged, " + std::to_string(r.liens) + " liens",
-                 result_json(r));
+    const std::string text = "synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
+                             std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
+                             " unchanged, " + std::to_string(r.liens) + " liens";
+    spdlog::info("{}", text);
+    ctx.out.done(text, result_json(r));
     return true;
 }
 
