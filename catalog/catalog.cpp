@@ -1,5 +1,6 @@
 #include "catalog/catalog.hpp"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -106,6 +107,13 @@ std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout
         if (ec)
             throw Error(Errc::failure,
                         "cannot create directory " + parent.string() + ": " + ec.message());
+    }
+    if (!existed) {
+        // SQLite creates files 0644 whatever the umask; made here first, the catalog gets
+        // 0666 & ~umask, so an admin with umask 002 makes it writable by the admin group.
+        // Its -wal and -shm copy this mode.
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) ::close(fd);
     }
     Db db(path, Db::Mode::create, busy_timeout_ms);
     Catalog c(std::move(db), current_user());

@@ -180,6 +180,12 @@ void run_submit(Context& ctx, RunOpts& o, jobs::Kind kind) {
     if (o.count > 1 && (r.idempotency_key || o.resume || o.wait))
         throw Error(Errc::usage, "--count submits copies: it excludes --idempotency-key, --resume and --wait");
 
+    if (!o.dry_run && ::access(ctx.catalog_path().c_str(), W_OK) != 0) {
+        // Who may submit what is checked before the write access: someone asking for another
+        // bureau hears "not a member of it", not only that the catalog is read-only.
+        auto ro = ctx.open_catalog(false);
+        (void)jobs::build_spec(ro, r);
+    }
     auto c = ctx.open_catalog(!o.dry_run);
     auto spec = jobs::build_spec(c, r);
     auto backend = jobs::open_backend(backend_name(ctx, o.backend));
