@@ -108,7 +108,17 @@ echo "- pdai_plugin_bench ($BENCH_JOBS synthetic jobs through job_submit()): $li
 grep 'pdai: stopping' "$WORK/micro.err" | sed 's/^info: /  - plugin summary: /' || true
 
 # ---- 2. submission rate, plugin off vs on
-set_plugin() { PDAI_SANDBOX_JOB_SUBMIT=$1 "$SANDBOX" reconfigure >/dev/null 2>&1; }
+# A reconfigure restarts slurmctld; under load it can miss its wait once, so try again
+# before giving up, and say why instead of dying silently under set -e.
+set_plugin() {
+  local try
+  for try in 1 2 3; do
+    PDAI_SANDBOX_JOB_SUBMIT=$1 "$SANDBOX" reconfigure >"$WORK/reconf.log" 2>&1 && return 0
+    say "  reconfigure (JobSubmitPlugins=${1:-none}) failed, try $try: $(tail -n 2 "$WORK/reconf.log" | tr '\n' ' ')"
+    sleep 2
+  done
+  exit 1
+}
 cancel_all() {
   local u
   for u in "${USERS[@]}"; do scancel -u "$u" 2>/dev/null || true; done
