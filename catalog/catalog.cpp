@@ -53,6 +53,12 @@ void Catalog::configure_connection() {
         // database read-only when those files already exist.
         int persist = 1;
         sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        // Without a size limit a persisted WAL keeps its frames after the last writer's
+        // checkpoint, and every later open recovers it: with a 290 MB WAL left by a big
+        // import, each read-only `pdai quota show` took 145 ms instead of 30 ms. A limit makes
+        // the last writer truncate the WAL to zero bytes as it closes (and to 16 MiB after a
+        // checkpoint while others write).
+        db_.exec("PRAGMA journal_size_limit = 16777216");
     }
 }
 

@@ -1,5 +1,7 @@
 #include "catalog/ledger.hpp"
 
+#include <ctime>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.hpp"
@@ -69,6 +71,17 @@ void roll(Catalog& c, const LedgerRow& r, int sign) {
     s.bind(9, r.exit_state == "COMPLETED" ? sign : 0).bind(10, f * r.gpu_hours);
     s.bind(11, f * r.cuh).bind(12, f * r.cost_cny);
     s.run();
+    auto m = c.db().prepare(
+        "INSERT INTO usage_monthly (month, account, algorithm, algorithm_version, vendor, gpu_type, "
+        "jobs, ok_jobs, gpu_hours, cuh, cost_cny) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
+        "ON CONFLICT DO UPDATE SET jobs = jobs + excluded.jobs, ok_jobs = ok_jobs + "
+        "excluded.ok_jobs, gpu_hours = gpu_hours + excluded.gpu_hours, cuh = cuh + excluded.cuh, "
+        "cost_cny = cost_cny + excluded.cost_cny");
+    m.bind(1, month_index(r.start_at)).bind(2, r.account).bind(3, r.algorithm.value_or(""));
+    m.bind(4, r.algorithm_version.value_or("")).bind(5, r.vendor.value_or(""));
+    m.bind(6, r.gpu_type.value_or("")).bind(7, sign).bind(8, r.exit_state == "COMPLETED" ? sign : 0);
+    m.bind(9, f * r.gpu_hours).bind(10, f * r.cuh).bind(11, f * r.cost_cny);
+    m.run();
 }
 
 }  // namespace
@@ -123,6 +136,27 @@ void rebuild_usage_daily(Catalog& c) {
         "SUM(cuh), SUM(cost_cny) FROM usage_ledger u "
         "WHERE NOT EXISTS (SELECT 1 FROM usage_ledger x WHERE x.corrects_id = u.id) "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7");
+    c.db().exec("DELETE FROM usage_monthly");
+    c.db().exec(
+        "INSERT INTO usage_monthly SELECT CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) "
+        "* 12 + CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1, account, algorithm, "
+        "algorithm_version, vendor, gpu_type, SUM(jobs), SUM(ok_jobs), SUM(gpu_hours), SUM(cuh), "
+        "SUM(cost_cny) FROM usage_daily GROUP BY 1, 2, 3, 4, 5, 6");
+}
+
+std::int64_t month_index(std::int64_t t) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    return (tm.tm_year + 1900LL) * 12 + tm.tm_mon;
+}
+
+std::optional<std::int64_t> month_index_if_start(std::int64_t t) {
+    const std::time_t tt = static_cast<std::time_t>(t);
+    std::tm tm{};
+    gmtime_r(&tt, &tm);
+    if (tm.tm_mday != 1 || tm.tm_hour != 0 || tm.tm_min != 0 || tm.tm_sec != 0) return std::nullopt;
+    return (tm.tm_year + 1900LL) * 12 + tm.tm_mon;
 }
 
 std::vector<LedgerRow> ledger_rows(Catalog& c, const std::string& cluster, std::int64_t slurm_job_id) {

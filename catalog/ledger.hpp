@@ -45,7 +45,12 @@ std::int64_t append_ledger_row(Catalog& c, const LedgerRow& row);
 // Bulk load for benchmarks and imports: appends rows without touching usage_daily; call
 // rebuild_usage_daily() afterwards.
 void append_ledger_rows_raw(Catalog& c, const std::vector<LedgerRow>& rows);
-void rebuild_usage_daily(Catalog& c);
+void rebuild_usage_daily(Catalog& c);  // and usage_monthly from it
+
+// Calendar month (UTC) of unix time t as year * 12 + (month - 1), usage_monthly's key; the
+// second form only when t is the first instant of a month.
+std::int64_t month_index(std::int64_t t);
+std::optional<std::int64_t> month_index_if_start(std::int64_t t);
 std::optional<LedgerRow> ledger_row(Catalog& c, std::int64_t id);
 std::vector<LedgerRow> ledger_rows(Catalog& c, const std::string& cluster, std::int64_t slurm_job_id);
 std::int64_t ledger_row_count(Catalog& c);

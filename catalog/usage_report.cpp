@@ -1,6 +1,9 @@
 #include "catalog/usage_report.hpp"
 
+#include <algorithm>
+
 #include "catalog/catalog.hpp"
+#include "catalog/ledger.hpp"
 
 namespace pdai::catalog {
 namespace {
@@ -46,12 +49,19 @@ std::string to_string(UsageDim d) {
 }
 
 std::vector<UsageGroup> usage_report(Catalog& c, const UsageQuery& q) {
+    // Whole months and no per-user or per-day key: the monthly rollup answers the same
+    // question from a few thousand rows.
+    const auto from_month = month_index_if_start(q.from), to_month = month_index_if_start(q.to);
+    const bool monthly = from_month && to_month && std::none_of(q.by.begin(), q.by.end(), [](UsageDim d) {
+                             return d == UsageDim::user || d == UsageDim::day;
+                         });
     std::string keys;
     for (std::size_t i = 0; i < q.by.size(); ++i) keys += std::string(dim_sql(q.by[i])) + ", ";
     std::string sql = "SELECT " + keys +
                       "SUM(d.jobs), SUM(d.ok_jobs), SUM(d.gpu_hours), SUM(d.cuh), SUM(d.cost_cny) "
-                      "FROM usage_daily d LEFT JOIN bureaus b ON b.slurm_account = d.account "
-                      "WHERE d.day >= ?1 AND d.day < ?2";
+                      "FROM " + std::string(monthly ? "usage_monthly" : "usage_daily") +
+                      " d LEFT JOIN bureaus b ON b.slurm_account = d.account WHERE " +
+                      (monthly ? "d.month >= ?1 AND d.month < ?2" : "d.day >= ?1 AND d.day < ?2");
     if (!q.accounts.empty()) {
         sql += " AND d.account IN (";
         for (std::size_t i = 0; i < q.accounts.size(); ++i)
@@ -66,7 +76,10 @@ std::vector<UsageGroup> usage_report(Catalog& c, const UsageQuery& q) {
     sql += " HAVING SUM(d.jobs) > 0 ORDER BY " + std::to_string(n + 4) + " DESC";
     for (int i = 0; i < n; ++i) sql += ", " + std::to_string(i + 1);
     auto s = c.db().prepare(sql);
-    s.bind(1, day_of(q.from)).bind(2, day_of(q.to));
+    if (monthly)
+        s.bind(1, *from_month).bind(2, *to_month);
+    else
+        s.bind(1, day_of(q.from)).bind(2, day_of(q.to));
     for (std::size_t i = 0; i < q.accounts.size(); ++i)
         s.bind(static_cast<int>(i) + 3, q.accounts[i]);
     std::vector<UsageGroup> out;

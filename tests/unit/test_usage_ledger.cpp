@@ -1,10 +1,12 @@
 // Usage ingestion: mapping a Slurm job to a ledger row, idempotent re-syncs, corrections,
 // liens, and report aggregation over the per-day rollup.
 #include <catch2/catch.hpp>
+#include <map>
 
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/ledger.hpp"
+#include "catalog/migrations.hpp"
 #include "catalog/quotas.hpp"
 #include "catalog/usage_report.hpp"
 #include "jobs/usage/ingest.hpp"
@@ -211,10 +213,60 @@ TEST_CASE("report aggregation by dimensions and window", "[unit][usage]") {
     REQUIRE(total.size() == 1);
     CHECK(total[0].figures.jobs == 4);
 
+    // Whole months without user or day read usage_monthly; the daily rollup, grouped by day as
+    // well and summed here, must give the same figures (October and November together).
+    const std::int64_t oct1 = kNov1 - 31 * 86400;
+    CHECK(catalog::month_index_if_start(oct1) == 2026 * 12 + 9);
+    CHECK_FALSE(catalog::month_index_if_start(kNov1 + 1));
+    auto monthly = catalog::usage_report(f.c, {oct1, kNov1 + 30 * 86400, {D::bureau, D::algorithm}, {}});
+    auto daily = catalog::usage_report(f.c, {oct1, kNov1 + 30 * 86400, {D::bureau, D::algorithm, D::day}, {}});
+    std::map<std::pair<std::string, std::string>, catalog::UsageFigures> summed;
+    for (const auto& g : daily) {
+        auto& s = summed[{g.keys[0], g.keys[1]}];
+        s.jobs += g.figures.jobs;
+        s.ok_jobs += g.figures.ok_jobs;
+        s.cuh += g.figures.cuh;
+        s.cost_cny += g.figures.cost_cny;
+    }
+    REQUIRE(monthly.size() == summed.size());
+    for (const auto& g : monthly) {
+        const auto& s = summed.at({g.keys[0], g.keys[1]});
+        CHECK(g.figures.jobs == s.jobs);
+        CHECK(g.figures.ok_jobs == s.ok_jobs);
+        CHECK(g.figures.cuh == Approx(s.cuh));
+        CHECK(g.figures.cost_cny == Approx(s.cost_cny));
+    }
+    CHECK(summed.at({"FIN", "-"}).jobs == 2);  // job 4 in October and job 2 in November
+
     auto st = jobs::quota_status(f.c, *catalog::find_quota(f.c, "FIN"), kNov1 + 86400 * 10);
     CHECK(st.used_cuh == Approx(3.0));
     CHECK(st.left_cuh == Approx(97.0));
     CHECK(st.burn_cuh_per_day == Approx(0.3));
     REQUIRE(st.runs_out_at);
     CHECK(*st.runs_out_at == kNov1 + 86400 * 10 + static_cast<std::int64_t>(97.0 / 0.3 * 86400 + 0.5));
+}
+
+TEST_CASE("migration 3 fills the monthly rollup from a version-2 catalog's daily one", "[unit][usage][schema]") {
+    Fixture f;
+    FakeSource src;
+    src.finished = {job(1, "fin", "gres/gpu:a100=1", kNov1 + 100, 3600),
+                    job(2, "fin", "gres/gpu:t4=2", kNov1 - 5 * 86400, 7200),
+                    job(3, "edu", "gres/gpu:t4=1", kNov1 + 2 * 86400, 3600, "FAILED")};
+    f.sync(src);
+    const catalog::UsageQuery q{kNov1 - 31 * 86400, kNov1 + 30 * 86400,
+                                {catalog::UsageDim::bureau, catalog::UsageDim::gpu_type}, {}};
+    const auto want = catalog::usage_report(f.c, q);
+    REQUIRE(want.size() == 3);
+    const std::string path = f.t.path;
+    // Back to schema 2 the way an older pdai left it: no monthly table.
+    f.c.db().exec("DROP TABLE usage_monthly; PRAGMA user_version = 2;");
+    auto c = catalog::Catalog::open({path, 1000, true});
+    CHECK(catalog::schema_version(c.db()) == catalog::latest_schema_version());
+    const auto got = catalog::usage_report(c, q);
+    REQUIRE(got.size() == want.size());
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        CHECK(got[i].keys == want[i].keys);
+        CHECK(got[i].figures.jobs == want[i].figures.jobs);
+        CHECK(got[i].figures.cuh == Approx(want[i].figures.cuh));
+    }
 }
