@@ -23,7 +23,8 @@ make_bundle() {
     for ((d = 0; d * per_dir < files; d++)); do
         mkdir -p "$dir/data/$d"
         local n=$((files - d * per_dir < per_dir ? files - d * per_dir : per_dir))
-        tail -c +$((d * per_dir * small + 1)) "$work/small.bin" | head -c $((n * small)) |
+        # dd, not tail | head: head closing the pipe early kills tail with SIGPIPE (pipefail).
+        dd if="$work/small.bin" bs="$small" skip=$((d * per_dir)) count="$n" status=none |
             split -b "$small" -a 4 -d - "$dir/data/$d/part-"
     done
     rm "$work/small.bin"
