@@ -11,16 +11,6 @@
 
 namespace pdai::cli {
 
-namespace {
-
-std::string gpus_text(const std::map<std::string, std::int64_t>& g) {
-    std::string s;
-    for (const auto& [type, n] : g) s += (s.empty() ? "" : ",") + type + ":" + std::to_string(n);
-    return s.empty() ? "-" : s;
-}
-
-}  // namespace
-
 void set_node_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "node", "Record the cluster's nodes, owners and GPUs");
 

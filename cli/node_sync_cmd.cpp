@@ -16,13 +16,14 @@
 #endif
 
 namespace pdai::cli {
-namespace {
 
 std::string gpus_text(const std::map<std::string, std::int64_t>& g) {
     std::string s;
     for (const auto& [type, n] : g) s += (s.empty() ? "" : ",") + type + ":" + std::to_string(n);
     return s.empty() ? "-" : s;
 }
+
+namespace {
 
 std::vector<inventory::SlurmNode> slurm_nodes() {
 #if PDAI_HAVE_SLURM

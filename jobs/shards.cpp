@@ -1,14 +1,10 @@
 #include "jobs/shards.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <charconv>
-#include <cstring>
 
 #include "common/error.hpp"
+#include "jobs/job_files.hpp"
 #include "jobs/policy/array_spec.hpp"
 
 namespace pdai::jobs {
@@ -46,22 +42,7 @@ void write_shard_lists(const ShardPlan& plan, const std::vector<std::string>& in
             buf += '\n';
         }
         std::string path = shards_dir + "/" + plan.file_stem(s) + ".list";
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-        if (fd < 0)
-            throw Error(Errc::failure, "cannot create " + path + ": " + std::strerror(errno));
-        std::size_t done = 0;
-        while (done < buf.size()) {
-            ssize_t n = ::write(fd, buf.data() + done, buf.size() - done);
-            if (n < 0 && errno == EINTR) continue;
-            if (n < 0) {
-                int e = errno;
-                ::close(fd);
-                throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(e));
-            }
-            done += static_cast<std::size_t>(n);
-        }
-        if (::close(fd) != 0)
-            throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(errno));
+        write_file(path, buf);
     }
 }
 

@@ -9,10 +9,10 @@
 #include <csignal>
 #include <cstdlib>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "common/error.hpp"
+#include "jobs/backends/slurm_client.hpp"
 #include "jobs/backends/slurm_request.hpp"
 #include "jobs/shards.hpp"
 
@@ -43,63 +43,14 @@ using SubmitResponsePtr = std::unique_ptr<submit_response_msg_t, SubmitResponseF
 
 // ------------------------------------------------------------------ configuration and errors
 
-std::string conf_path() {
-    const char* c = std::getenv("SLURM_CONF");
-    return c && *c ? c : "/etc/slurm/slurm.conf";
-}
-
-void init_once() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        std::string path = conf_path();
-        if (::access(path.c_str(), R_OK) != 0)
-            throw Error(Errc::failure, "cannot read Slurm's configuration " + path,
-                        "set SLURM_CONF to the cluster's slurm.conf, or use --backend local");
-        // Array task lists in full: by default libslurm cuts them at 64 characters.
-        ::setenv("SLURM_BITSTR_LEN", "0", 0);
-        slurm_init(nullptr);
-    });
-}
-
-// "pdai-host (127.0.0.1) port 6817": where libslurm sends its requests.
-std::string controller() {
-    std::string host = "?", addr;
-    if (slurm_conf.control_cnt > 0 && slurm_conf.control_machine && slurm_conf.control_machine[0])
-        host = slurm_conf.control_machine[0];
-    if (slurm_conf.control_cnt > 0 && slurm_conf.control_addr && slurm_conf.control_addr[0])
-        addr = slurm_conf.control_addr[0];
-    std::string s = host;
-    if (!addr.empty() && addr != host) s += " (" + addr + ")";
-    return s + ":" + std::to_string(slurm_conf.slurmctld_port);
-}
-
-bool is_unreachable(int e) {
-    switch (e) {
-    case SLURM_COMMUNICATIONS_CONNECTION_ERROR:
-    case SLURM_COMMUNICATIONS_SEND_ERROR:
-    case SLURM_COMMUNICATIONS_RECEIVE_ERROR:
-    case SLURM_COMMUNICATIONS_SHUTDOWN_ERROR:
-    case SLURM_COMMUNICATIONS_MISSING_SOCKET_ERROR:
-    case SLURMCTLD_COMMUNICATIONS_CONNECTION_ERROR:
-    case SLURMCTLD_COMMUNICATIONS_SEND_ERROR:
-    case SLURMCTLD_COMMUNICATIONS_RECEIVE_ERROR:
-    case SLURMCTLD_COMMUNICATIONS_SHUTDOWN_ERROR:
-    case SLURM_PROTOCOL_SOCKET_IMPL_TIMEOUT:
-    case ECONNREFUSED:
-    case ETIMEDOUT:
-    case EHOSTUNREACH:
-    case ENETUNREACH: return true;
-    default: return false;
-    }
-}
-
 // Slurm's own words, with the exit code and a next step for the common refusals.
 Error slurm_error(int e, const std::string& doing) {
     std::string text = slurm_strerror(e);
-    if (is_unreachable(e))
+    if (slurm::is_unreachable(e))
         return Error(Errc::unreachable,
-                     "cannot reach slurmctld at " + controller() + " while " + doing + ": " + text,
-                     "check that slurmctld runs ('scontrol ping'); the address comes from " + conf_path());
+                     "cannot reach slurmctld at " + slurm::controller() + " while " + doing + ": " + text,
+                     "check that slurmctld runs ('scontrol ping'); the address comes from " +
+                         slurm::conf_path());
     switch (e) {
     case ESLURM_INVALID_PARTITION_NAME:
         return Error(Errc::not_found, "Slurm rejected the job: " + text,
@@ -201,7 +152,7 @@ std::int64_t owner_id(const slurm_job_info_t& j) {
 
 class SlurmBackend final : public Backend {
 public:
-    SlurmBackend() { init_once(); }
+    SlurmBackend() { slurm::init_once("set SLURM_CONF to the cluster's slurm.conf, or use --backend local"); }
 
     std::string name() const override { return "slurm"; }
     std::string cluster() const override {
@@ -211,7 +162,7 @@ public:
 
     nlohmann::json describe(const PreparedJob& job) const override {
         auto j = to_json(build_slurm_request(job, ::getuid(), ::getgid()));
-        j["controller"] = controller();
+        j["controller"] = slurm::controller();
         j["cluster"] = cluster();
         return j;
     }

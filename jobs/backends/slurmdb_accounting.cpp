@@ -12,9 +12,9 @@
 #include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
 
 #include "common/error.hpp"
+#include "jobs/backends/slurm_client.hpp"
 #include "jobs/policy/array_spec.hpp"
 #include "jobs/policy/gpu_request.hpp"
 #include "jobs/usage/sync.hpp"
@@ -70,28 +70,11 @@ void for_each(List l, F f) {
 
 // ------------------------------------------------------------------ configuration and errors
 
-void init_once() {
-    static std::once_flag once;
-    std::call_once(once, [] {
-        const char* c = std::getenv("SLURM_CONF");
-        std::string path = c && *c ? c : "/etc/slurm/slurm.conf";
-        if (::access(path.c_str(), R_OK) != 0)
-            throw Error(Errc::failure, "cannot read Slurm's configuration " + path,
-                        "set SLURM_CONF to the cluster's slurm.conf");
-        slurm_init(nullptr);
-    });
-}
-
 std::string str(const char* s) { return s ? s : ""; }
 
 std::string slurmdbd_address() {
     return str(slurm_conf.accounting_storage_host) + ":" +
            std::to_string(slurm_conf.accounting_storage_port ? slurm_conf.accounting_storage_port : 6819);
-}
-
-std::string slurmctld_address() {
-    std::string host = slurm_conf.control_cnt > 0 && slurm_conf.control_machine ? str(slurm_conf.control_machine[0]) : "?";
-    return host + ":" + std::to_string(slurm_conf.slurmctld_port);
 }
 
 [[noreturn]] void unreachable(const std::string& daemon, const std::string& where, int e) {
@@ -128,7 +111,7 @@ std::string user_name(const char* user, uint32_t uid) {
 
 class SlurmAccounting final : public AccountingSource {
 public:
-    SlurmAccounting() { init_once(); }
+    SlurmAccounting() { slurm::init_once(); }
 
     std::string cluster() override { return str(slurm_conf.cluster_name); }
 
@@ -176,7 +159,7 @@ public:
     std::vector<ActiveJob> active_jobs() override {
         job_info_msg_t* raw = nullptr;
         if (slurm_load_jobs(0, &raw, SHOW_ALL) != SLURM_SUCCESS)
-            unreachable("slurmctld", slurmctld_address(), slurm_get_errno());
+            unreachable("slurmctld", slurm::controller(), slurm_get_errno());
         JobInfoPtr msg(raw);
         std::vector<ActiveJob> out;
         for (uint32_t i = 0; i < msg->record_count; ++i) {
