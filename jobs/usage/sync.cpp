@@ -5,13 +5,10 @@
 
 #include "catalog/catalog.hpp"
 #include "catalog/gpu_types.hpp"
+#include "catalog/jobs.hpp"
 #include "catalog/ledger.hpp"
 #include "common/error.hpp"
 #include "pdai/build_config.hpp"
-#if __has_include("catalog/jobs.hpp")
-#include "catalog/jobs.hpp"
-#define PDAI_SYNC_UPDATES_JOBS 1
-#endif
 
 namespace pdai::jobs {
 namespace {
@@ -21,7 +18,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-#ifdef PDAI_SYNC_UPDATES_JOBS
 // Without AccountingStoreFlags=job_comment slurmdbd drops the "pdai:" tag: the job record
 // that holds the Slurm id tells the same.
 void fill_from_job_record(catalog::Catalog& c, catalog::LedgerRow& r, const IngestContext& ctx) {
@@ -54,7 +50,6 @@ bool update_pdai_job(catalog::Catalog& c, const catalog::LedgerRow& r, const Fin
     }
     return true;
 }
-#endif
 
 }  // namespace
 
@@ -92,9 +87,7 @@ SyncResult sync_usage(catalog::Catalog& c, AccountingSource& source, const SyncO
             ++res.seen;
             auto row = to_ledger_row(j, ctx);
             if (row.pdai_job_id && !catalog::pdai_job_exists(c, *row.pdai_job_id)) row.pdai_job_id.reset();
-#ifdef PDAI_SYNC_UPDATES_JOBS
             fill_from_job_record(c, row, ctx);
-#endif
             auto cur = catalog::current_ledger_row(c, row.cluster, row.slurm_job_id, row.array_task_id);
             res.watermark = std::max(res.watermark, row.end_at);
             const auto action = decide(cur, row);
@@ -109,9 +102,7 @@ SyncResult sync_usage(catalog::Catalog& c, AccountingSource& source, const SyncO
                 ++res.inserted;
             }
             row.id = catalog::append_ledger_row(c, row);
-#ifdef PDAI_SYNC_UPDATES_JOBS
             if (update_pdai_job(c, row, j)) ++res.jobs_updated;
-#endif
         }
         std::vector<catalog::LienRow> liens;
         for (const auto& a : active)
