@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "common/unique_fd.hpp"
 #include "jobs/shards.hpp"
 
 namespace pdai::jobs {
@@ -54,21 +55,11 @@ void write_contents(const PreparedJob& job, bool only_missing_lists) {
 }  // namespace
 
 void write_file(const std::string& path, std::string_view content, unsigned mode) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
-    if (fd < 0) throw Error(Errc::failure, "cannot create " + path + ": " + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < content.size()) {
-        ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            int e = errno;
-            ::close(fd);
-            throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(e));
-        }
-        done += static_cast<std::size_t>(n);
-    }
-    ::fchmod(fd, mode);  // O_CREAT's mode passes through the umask; the script must be executable
-    if (::close(fd) != 0) throw Error(Errc::failure, "cannot write " + path + ": " + std::strerror(errno));
+    UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode));
+    if (!fd) throw Error(Errc::failure, "cannot create " + path + ": " + std::strerror(errno));
+    write_all(fd, content, path);
+    ::fchmod(fd.get(), mode);  // O_CREAT's mode passes through the umask; the script must be executable
+    fd.close_checked(path);
 }
 
 JobFiles JobFiles::create(const PreparedJob& job) {

@@ -22,16 +22,6 @@ namespace {
 
 }  // namespace
 
-void UniqueFd::reset(int fd) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
-void UniqueFd::close_checked(const std::string& what) {
-    int fd = std::exchange(fd_, -1);
-    if (fd >= 0 && ::close(fd) != 0) fail_errno("cannot close " + what, errno);
-}
-
 UniqueFd open_for_reading(const std::string& path) {
     UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
@@ -64,15 +54,6 @@ std::string read_small_file(const std::string& path, std::size_t max_bytes) {
         out.append(p, n);
     });
     return out;
-}
-
-void write_all(const UniqueFd& fd, std::string_view data, const std::string& what) {
-    while (!data.empty()) {
-        ssize_t n = ::write(fd.get(), data.data(), data.size());
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail_errno("cannot write " + what, errno);
-        data.remove_prefix(static_cast<std::size_t>(n));
-    }
 }
 
 void publish_file(const std::string& tmp, const std::string& dest, bool overwrite) {

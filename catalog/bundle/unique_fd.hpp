@@ -1,4 +1,4 @@
-// RAII for POSIX file descriptors and the read/write loops the bundle code shares.
+// The file reading and writing the bundle code shares, over common/unique_fd.hpp.
 #pragma once
 
 #include <cstddef>
@@ -7,30 +7,12 @@
 #include <string_view>
 #include <utility>
 
+#include "common/unique_fd.hpp"
+
 namespace pdai::bundle {
 
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    UniqueFd(UniqueFd&& o) noexcept : fd_(std::exchange(o.fd_, -1)) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) reset(std::exchange(o.fd_, -1));
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(); }
-
-    int get() const noexcept { return fd_; }
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-    void reset(int fd = -1) noexcept;
-    // Closes and reports a failed close (which can mean lost written data).
-    void close_checked(const std::string& what);
-
-private:
-    int fd_ = -1;
-};
+using pdai::UniqueFd;  // common/unique_fd.hpp
+using pdai::write_all;
 
 // Opens a file for reading; a final symlink is refused (O_NOFOLLOW). Throws Error naming path.
 UniqueFd open_for_reading(const std::string& path);
@@ -41,8 +23,6 @@ void read_all(const UniqueFd& fd, const std::string& what,
 
 // Reads a whole small file (a manifest, a key) refusing anything over max_bytes.
 std::string read_small_file(const std::string& path, std::size_t max_bytes);
-
-void write_all(const UniqueFd& fd, std::string_view data, const std::string& what);
 
 // Moves a complete temporary file to `dest`. Without overwrite an existing dest is refused
 // (Errc::conflict) atomically: link() fails on an existing name, where a check before a

@@ -15,11 +15,6 @@
 
 namespace pdai::jobs::local {
 
-void UniqueFd::reset(int fd) noexcept {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-}
-
 UniqueFd lock_file(const std::string& path, bool nonblocking) {
     UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
     if (!fd) throw Error(Errc::failure, "cannot open lock file " + path + ": " + std::strerror(errno));

@@ -8,33 +8,11 @@
 #include <optional>
 #include <string>
 
+#include "common/unique_fd.hpp"
+
 namespace pdai::jobs::local {
 
-class UniqueFd {
-public:
-    UniqueFd() = default;
-    explicit UniqueFd(int fd) noexcept : fd_(fd) {}
-    UniqueFd(UniqueFd&& o) noexcept : fd_(o.release()) {}
-    UniqueFd& operator=(UniqueFd&& o) noexcept {
-        if (this != &o) reset(o.release());
-        return *this;
-    }
-    UniqueFd(const UniqueFd&) = delete;
-    UniqueFd& operator=(const UniqueFd&) = delete;
-    ~UniqueFd() { reset(); }
-
-    int get() const noexcept { return fd_; }
-    explicit operator bool() const noexcept { return fd_ >= 0; }
-    int release() noexcept {
-        int f = fd_;
-        fd_ = -1;
-        return f;
-    }
-    void reset(int fd = -1) noexcept;
-
-private:
-    int fd_ = -1;
-};
+using pdai::UniqueFd;  // common/unique_fd.hpp
 
 // Opens (creating) `path` and takes an exclusive flock. nonblocking: an empty UniqueFd when
 // another open file holds it. Throws pdai::Error when the file cannot be opened.
