@@ -147,9 +147,13 @@ public:
             f.state = state_name(j.state);
             f.alloc_tres = named_tres(str(j.tres_alloc_str), tres);
             f.comment = str(j.derived_es);  // the job's --comment, when AccountingStoreFlags=job_comment
-            f.start = j.start;
-            f.end = j.end;
-            f.elapsed_s = j.elapsed;
+            // slurmdbd keeps NO_VAL for the times of a job that never started (seen: jobs
+            // cancelled while pending whose account was then deleted). 0 = unknown, and sync
+            // leaves a job without an end out of the ledger.
+            auto when = [](time_t t) -> std::int64_t { return t <= 0 || t >= static_cast<time_t>(NO_VAL) ? 0 : t; };
+            f.start = when(j.start);
+            f.end = when(j.end);
+            f.elapsed_s = j.elapsed >= NO_VAL ? 0 : j.elapsed;
             if (WIFEXITED(j.exitcode)) f.exit_code = WEXITSTATUS(j.exitcode);
             out.push_back(std::move(f));
         });

@@ -89,7 +89,8 @@ SyncResult sync_usage(catalog::Catalog& c, AccountingSource& source, const SyncO
             if (row.pdai_job_id && !catalog::pdai_job_exists(c, *row.pdai_job_id)) row.pdai_job_id.reset();
             fill_from_job_record(c, row, ctx);
             auto cur = catalog::current_ledger_row(c, row.cluster, row.slurm_job_id, row.array_task_id);
-            res.watermark = std::max(res.watermark, row.end_at);
+            // Never past this run: one bad end time must not make every later sync skip jobs.
+            res.watermark = std::max(res.watermark, std::min(row.end_at, opts.now));
             const auto action = decide(cur, row);
             if (action == IngestAction::skip) {
                 ++res.unchanged;

@@ -270,3 +270,19 @@ TEST_CASE("migration 3 fills the monthly rollup from a version-2 catalog's daily
         CHECK(got[i].figures.cuh == Approx(want[i].figures.cuh));
     }
 }
+
+TEST_CASE("an end time past the run never moves the watermark past it", "[unit][usage]") {
+    Fixture f;
+    FakeSource src;
+    const std::int64_t now = kNov1 + 86400 * 10;
+    // A record with a sentinel end (NO_VAL - 1 seconds: 2106) must not make later syncs start
+    // their window in 2106 and miss every job after it.
+    src.finished = {job(1, "fin", "gres/gpu:a100=1", kNov1 + 100, 3600),
+                    job(2, "fin", "", 4294967294, 0, "CANCELLED")};
+    f.sync(src, now);
+    auto st = catalog::find_sync_state(f.c, "c1");
+    REQUIRE(st);
+    CHECK(st->watermark <= now);
+    src.finished.push_back(job(3, "fin", "gres/gpu:a100=1", now + 600, 60));
+    CHECK(f.sync(src, now + 3600).inserted == 1);
+}
