@@ -75,7 +75,7 @@ std::int64_t insert_job(Catalog& c, const NewJobRecord& j) {
     s.bind(5, j.unix_user).bind(6, j.algorithm_version_id).bind(7, j.state).bind(8, j.gpu_type);
     s.bind(9, j.gpus_per_task).bind(10, j.nodes).bind(11, j.tasks).bind(12, j.time_limit_minutes);
     s.bind(13, j.idempotency_key).bind(14, j.request_json).bind(15, j.workdir);
-    s.bind(16, now_unix());
+    s.bind(16, j.submitted_at ? *j.submitted_at : now_unix());
     s.run();
     return c.db().last_insert_id();
 }
@@ -91,6 +91,37 @@ void set_job_submitted(Catalog& c, std::int64_t id, std::optional<std::int64_t> 
         "UPDATE jobs SET slurm_job_id = ?, state = ?, exit_code = NULL, ended_at = NULL "
         "WHERE id = ?");
     s.bind(1, slurm_job_id).bind(2, state).bind(3, id).run();
+}
+
+void record_job_accepted(Catalog& c, std::int64_t id, std::int64_t backend_job_id, const std::string& state) {
+    auto j = c.db().prepare(
+        "UPDATE jobs SET slurm_job_id = ?1, state = CASE state WHEN 'submitting' THEN ?2 ELSE state END "
+        "WHERE id = ?3");
+    j.bind(1, backend_job_id).bind(2, state).bind(3, id).run();
+    auto t = c.db().prepare(
+        "UPDATE job_tasks SET slurm_job_id = ?1, state = CASE state WHEN 'submitting' THEN ?2 ELSE state END "
+        "WHERE job_id = ?3 AND slurm_job_id IS NULL");
+    t.bind(1, backend_job_id).bind(2, state).bind(3, id).run();
+}
+
+bool delete_unaccepted_job(Catalog& c, std::int64_t id) {
+    auto t = c.db().prepare(
+        "DELETE FROM job_tasks WHERE job_id = ?1 AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 "
+        "AND state = 'submitting' AND slurm_job_id IS NULL)");
+    t.bind(1, id).run();
+    auto j = c.db().prepare("DELETE FROM jobs WHERE id = ? AND state = 'submitting' AND slurm_job_id IS NULL");
+    j.bind(1, id).run();
+    return c.db().changes() > 0;
+}
+
+std::vector<JobRecord> list_unaccepted_jobs(Catalog& c, const std::string& cluster) {
+    auto s = c.db().prepare(std::string(kSelect) +
+                            "WHERE j.backend = 'slurm' AND j.cluster = ? AND j.state = 'submitting' "
+                            "AND j.slurm_job_id IS NULL ORDER BY j.id");
+    s.bind(1, cluster);
+    std::vector<JobRecord> out;
+    while (s.step()) out.push_back(read_job(s));
+    return out;
 }
 
 void update_job_state(Catalog& c, std::int64_t id, const std::string& state,

@@ -48,6 +48,7 @@ struct NewJobRecord {
     std::optional<std::string> idempotency_key;
     std::string request_json;
     std::string workdir;
+    std::optional<std::int64_t> submitted_at;  // now when unset
 };
 
 struct JobTaskRecord {
@@ -75,6 +76,16 @@ void set_job_workdir(Catalog& c, std::int64_t id, const std::string& workdir);
 // After the backend accepted it: its id there, and the state it reported.
 void set_job_submitted(Catalog& c, std::int64_t id, std::optional<std::int64_t> slurm_job_id,
                        const std::string& state);
+// The second step of a submission, after the backend accepted the job with no catalog lock
+// held: its id there, and its state unless something newer was recorded meanwhile (a fast
+// local job's supervisor may finish first). Tasks still "submitting" take the same.
+void record_job_accepted(Catalog& c, std::int64_t id, std::int64_t backend_job_id, const std::string& state);
+// Takes back a record the backend never accepted (state submitting, no backend id); false
+// when it is no longer such a record.
+bool delete_unaccepted_job(Catalog& c, std::int64_t id);
+// Slurm jobs recorded but never given their Slurm id (the submitting pdai died, or could not
+// write the second step): 'pdai sync' finds them by job name.
+std::vector<JobRecord> list_unaccepted_jobs(Catalog& c, const std::string& cluster);
 // A state seen later (refresh from the backend). Times and exit code are kept when nullopt.
 void update_job_state(Catalog& c, std::int64_t id, const std::string& state,
                       std::optional<int> exit_code, std::optional<std::int64_t> started_at,

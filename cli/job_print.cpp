@@ -1,6 +1,7 @@
 #include "cli/job_print.hpp"
 
 #include <spdlog/spdlog.h>
+#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -22,6 +23,16 @@ std::string jobs_dir(const Context& ctx) {
     if (ctx.config.jobs_dir) return *ctx.config.jobs_dir;
     auto cat = std::filesystem::absolute(ctx.catalog_path());
     return (cat.parent_path() / "jobs").string();
+}
+
+std::string user_jobs_dir() {
+    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') return std::string(x) + "/pdai/jobs";
+    const char* home = std::getenv("HOME");
+    std::string h = home && *home == '/' ? home : "";
+    if (h.empty())
+        if (struct passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) h = pw->pw_dir;
+    if (h.empty()) throw Error(Errc::failure, "no home directory for your job files", "set HOME or XDG_STATE_HOME");
+    return h + "/.local/state/pdai/jobs";
 }
 
 catalog::Catalog open_catalog_for_jobs(const Context& ctx, bool& writable) {

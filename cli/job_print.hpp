@@ -16,6 +16,10 @@ namespace pdai::cli {
 std::string backend_name(const Context& ctx, const std::optional<std::string>& flag);
 // The config's jobs_dir, else "jobs" next to the catalog.
 std::string jobs_dir(const Context& ctx);
+// Where a bureau user's own submissions keep their files when the catalog is read-only for
+// them: $XDG_STATE_HOME/pdai/jobs, else ~/.local/state/pdai/jobs. On a cluster the home
+// directory is shared with the compute nodes, which run the job's script from there.
+std::string user_jobs_dir();
 // Opens the catalog for writing when this user may, so that job states seen are recorded;
 // read-only otherwise. Returns whether it is writable.
 catalog::Catalog open_catalog_for_jobs(const Context& ctx, bool& writable);

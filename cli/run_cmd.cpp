@@ -170,6 +170,43 @@ std::string describe_result(const jobs::SubmitResult& r, const std::string& back
     return {};
 }
 
+// A bureau user on Slurm without write access to the catalog (the usual multi-user install):
+// the job goes straight to Slurm, whose plugin checks the user's bureau and quota by uid, and
+// 'pdai sync' (cron, every minute) records it in the catalog.
+void submit_unrecorded(Context& ctx, const RunOpts& o, const jobs::JobSpec& spec) {
+    if (o.resume || o.count > 1)
+        throw Error(Errc::usage, std::string(o.resume ? "--resume" : "--count") + " needs write access to the catalog",
+                    "platform admins and the cron user can; see pdai-cron(7)");
+    if (o.wait)
+        throw Error(Errc::usage, "--wait needs the job's catalog record, which 'pdai sync' writes for you later",
+                    "submit without --wait, then 'pdai jobs wait slurm:ID' once 'pdai jobs list' shows it");
+    auto backend = jobs::open_backend("slurm");
+    auto u = jobs::submit_unrecorded(*backend, spec, user_jobs_dir());
+    const std::string id = std::to_string(u.submitted.id);
+    const std::string text = "submitted Slurm job " + id + " (" + spec.algorithm.ref() + ", bureau " + spec.bureau +
+                             "); the catalog is read-only for you, so the next 'pdai sync' records it";
+    spdlog::info("{}", text);
+    nlohmann::json j = {{"outcome", "submitted_unrecorded"},
+                        {"recorded", false},
+                        {"backend", backend->name()},
+                        {"cluster", backend->cluster()},
+                        {"slurm_job_id", u.submitted.id},
+                        {"state", std::string(jobs::to_string(u.submitted.state))},
+                        {"kind", bundle::to_string(spec.kind)},
+                        {"algorithm", spec.algorithm.ref()},
+                        {"bureau", spec.bureau},
+                        {"account", spec.account},
+                        {"user", spec.user},
+                        {"name", u.job.name},
+                        {"job_dir", u.job.layout.job_dir},
+                        {"output_dir", u.job.layout.output_dir},
+                        {"tasks_submitted", u.job.task_indices},
+                        {"backend_message", u.submitted.message}};
+    ctx.out.done(text + (u.submitted.message.empty() ? "" : "\n  " + u.submitted.message) +
+                     "\n  job dir: " + u.job.layout.job_dir + "\n  output:  " + u.job.layout.output_dir,
+                 j);
+}
+
 void run_submit(Context& ctx, RunOpts& o, jobs::Kind kind) {
     auto& r = o.req;
     r.kind = kind;
@@ -181,10 +218,17 @@ void run_submit(Context& ctx, RunOpts& o, jobs::Kind kind) {
         throw Error(Errc::usage, "--count submits copies: it excludes --idempotency-key, --resume and --wait");
 
     if (!o.dry_run && ::access(ctx.catalog_path().c_str(), W_OK) != 0) {
-        // Who may submit what is checked before the write access: someone asking for another
-        // bureau hears "not a member of it", not only that the catalog is read-only.
+        // Who may submit what is checked first: someone asking for another bureau hears
+        // "not a member of it", whatever the backend.
         auto ro = ctx.open_catalog(false);
-        (void)jobs::build_spec(ro, r);
+        auto spec = jobs::build_spec(ro, r);
+        const auto name = backend_name(ctx, o.backend);
+        if (name == "slurm") {
+            submit_unrecorded(ctx, o, spec);
+            return;
+        }
+        // The local backend runs the job under this pdai and records it itself: the
+        // read-only catalog refuses below.
     }
     auto c = ctx.open_catalog(!o.dry_run);
     auto spec = jobs::build_spec(c, r);

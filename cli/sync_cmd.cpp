@@ -37,6 +37,7 @@ nlohmann::json result_json(const jobs::SyncResult& r) {
             {"inserted", r.inserted},       {"corrected", r.corrected},
             {"unchanged", r.unchanged},     {"still_active", r.still_active},
             {"liens", r.liens},             {"jobs_updated", r.jobs_updated},
+            {"jobs_repaired", r.jobs_repaired}, {"jobs_recorded", r.jobs_recorded},
             {"watermark", catalog::format_time(r.watermark)}};
 }
 
@@ -62,7 +63,9 @@ bool sync_once(Context& ctx, const SyncOpts& o) {
     auto r = jobs::sync_usage(c, *source, so);
     const std::string text = "synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
                              std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
-                             " unchanged, " + std::to_string(r.liens) + " liens";
+                             " unchanged, " + std::to_string(r.liens) + " liens" +
+                             (r.jobs_repaired ? ", " + std::to_string(r.jobs_repaired) + " job records repaired" : "") +
+                             (r.jobs_recorded ? ", " + std::to_string(r.jobs_recorded) + " users' jobs recorded" : "");
     spdlog::info("{}", text);
     ctx.out.done(text, result_json(r));
     return true;

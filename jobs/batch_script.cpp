@@ -49,7 +49,9 @@ void run_and_record(std::string& o, const PreparedJob& job, const std::string& c
 void header(std::string& o, const PreparedJob& job) {
     const auto& s = job.spec;
     line(o, "#!/bin/bash");
-    line(o, "# pdai job " + std::to_string(job.id) + ": " + to_string(s.kind) + " " +
+    // Id 0: submitted by a bureau user; 'pdai sync' records it (PDAI_JOB_ID stays 0).
+    line(o, "# pdai job " + (job.id > 0 ? std::to_string(job.id) : std::string("(recorded by pdai sync)")) + ": " +
+                to_string(s.kind) + " " +
                 s.algorithm.ref() + " for bureau " + s.bureau + " (user " + s.user + ").");
     line(o, "# Written by pdai at submission; the job's files are in " + job.layout.job_dir + ".");
     line(o, "set -euo pipefail");

@@ -22,8 +22,12 @@ std::string Layout::shard_done(const ShardPlan& plan, int shard) const {
 }
 
 Layout make_layout(const JobSpec& spec, const std::string& jobs_dir, std::int64_t id) {
+    return make_layout_at(spec, jobs_dir + "/" + std::to_string(id));
+}
+
+Layout make_layout_at(const JobSpec& spec, const std::string& job_dir) {
     Layout l;
-    l.job_dir = jobs_dir + "/" + std::to_string(id);
+    l.job_dir = job_dir;
     l.script = l.job_dir + "/job.sh";
     l.logs_dir = l.job_dir + "/logs";
     l.shards_dir = l.job_dir + "/shards";
@@ -42,13 +46,14 @@ const std::vector<std::string>& inherited_env_names() {
     return names;
 }
 
-PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string& jobs_dir,
-                        Launcher launcher,
-                        const std::function<const char*(const char*)>& environ_lookup) {
+namespace {
+
+PreparedJob prepare_at(const JobSpec& spec, std::int64_t id, Layout layout, Launcher launcher,
+                       const std::function<const char*(const char*)>& environ_lookup) {
     PreparedJob job;
     job.id = id;
     job.spec = spec;
-    job.layout = make_layout(spec, jobs_dir, id);
+    job.layout = std::move(layout);
     if (spec.kind == Kind::infer) {
         job.shards = plan_shards(static_cast<std::int64_t>(spec.inputs.size()), spec.shard_size);
         job.task_indices.resize(static_cast<std::size_t>(job.shards.count));
@@ -63,11 +68,30 @@ PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string&
     for (const auto& [k, v] : spec.env) env[k] = v;
     for (const auto& [k, v] : env) job.environment.push_back(k + "=" + v);
 
-    job.name = "pdai-" + std::to_string(id) + "-" + spec.algorithm.name;
-    job.comment = "pdai:job=" + std::to_string(id) + ",kind=" + to_string(spec.kind) +
-                  ",algo=" + spec.algorithm.ref() + ",bureau=" + spec.bureau;
+    const std::string tag = "kind=" + std::string(to_string(spec.kind)) + ",algo=" + spec.algorithm.ref() +
+                            ",bureau=" + spec.bureau;
+    if (id > 0) {
+        job.name = "pdai-" + std::to_string(id) + "-" + spec.algorithm.name;
+        job.comment = "pdai:job=" + std::to_string(id) + "," + tag;
+    } else {
+        job.name = "pdai-u-" + spec.algorithm.name;
+        job.comment = "pdai:" + tag + ",tasks=" + std::to_string(spec.kind == Kind::infer ? job.shards.count : 1);
+    }
     job.script = make_batch_script(job, launcher);
     return job;
+}
+
+}  // namespace
+
+PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string& jobs_dir,
+                        Launcher launcher,
+                        const std::function<const char*(const char*)>& environ_lookup) {
+    return prepare_at(spec, id, make_layout(spec, jobs_dir, id), launcher, environ_lookup);
+}
+
+PreparedJob prepare_unrecorded_job(const JobSpec& spec, const std::string& job_dir, Launcher launcher,
+                                   const std::function<const char*(const char*)>& environ_lookup) {
+    return prepare_at(spec, 0, make_layout_at(spec, job_dir), launcher, environ_lookup);
 }
 
 nlohmann::json request_json(const PreparedJob& job, const nlohmann::json& fingerprint) {

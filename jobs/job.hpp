@@ -73,6 +73,7 @@ struct Layout {
 };
 
 Layout make_layout(const JobSpec& spec, const std::string& jobs_dir, std::int64_t id);
+Layout make_layout_at(const JobSpec& spec, const std::string& job_dir);
 
 // How the batch script starts the entrypoint: under Slurm (srun for training, the array
 // task id for inference), or on this machine (the local backend sets PDAI_TASK_INDEX).
@@ -101,6 +102,14 @@ const std::vector<std::string>& inherited_env_names();
 PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string& jobs_dir,
                         Launcher launcher,
                         const std::function<const char*(const char*)>& environ_lookup);
+
+// A job that a bureau user submits without write access to the catalog (DESIGN: the catalog
+// is written by admins and 'pdai sync'; users submit through Slurm, which knows who they
+// are): id 0, its files in `job_dir` (the user's own), named "pdai-u-<algorithm>", with a
+// comment tag without job= ("pdai:kind=infer,algo=ocr@1.2.0,bureau=PSB,tasks=10") from
+// which 'pdai sync' makes its catalog record.
+PreparedJob prepare_unrecorded_job(const JobSpec& spec, const std::string& job_dir, Launcher launcher,
+                                   const std::function<const char*(const char*)>& environ_lookup);
 
 // The job's request as recorded in the catalog (request_json): everything but the inputs
 // themselves, which stay in the shard lists; plus the fingerprint idempotency compares.

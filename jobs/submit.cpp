@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 
 #include "catalog/algorithms.hpp"
@@ -325,7 +327,8 @@ nlohmann::json fingerprint(const JobSpec& s) {
 
 namespace {
 
-// A new job inside the caller's transaction; `accepted` collects the backend's ids.
+// A new job inside the caller's transaction; `accepted` collects the backend's ids. Only
+// submit_copies (the bench's batch mode) keeps one transaction across backend calls.
 SubmitResult submit_new(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o,
                         std::int64_t bureau_id, std::vector<std::int64_t>& accepted) {
     // Inside BEGIN IMMEDIATE nobody else inserts, so the id is the one insert_job gives.
@@ -366,26 +369,95 @@ auto with_rollback(catalog::Catalog& c, Backend& b, F&& f) {
     }
 }
 
+// Step 1 of a new submission: the record (state submitting) in a short transaction, or the
+// job an idempotency key already names.
+struct Claim {
+    std::optional<catalog::JobRecord> existing;
+    PreparedJob job;
+};
+
+Claim claim(catalog::Catalog& c, const Backend& b, const JobSpec& spec, const SubmitOptions& o) {
+    return c.write([&] {
+        Claim cl;
+        if (spec.idempotency_key)
+            if (auto existing = catalog::find_job_by_key(c, *spec.idempotency_key)) {
+                check_same(spec, *existing);
+                cl.existing = std::move(existing);
+                return cl;
+            }
+        // Inside BEGIN IMMEDIATE nobody else inserts, so the id is the one insert_job gives.
+        const std::int64_t id = catalog::next_job_id(c);
+        cl.job = prepare_job(spec, id, o.jobs_dir, b.launcher(), [](const char* n) { return std::getenv(n); });
+        const auto bureau_id = catalog::get_bureau(c, spec.bureau).id;
+        std::int64_t got = catalog::insert_job(c, new_record(cl.job, b, bureau_id, request_json(cl.job, fingerprint(spec))));
+        if (got != id) throw Error(Errc::failure, "internal: job id " + std::to_string(got) + " != " + std::to_string(id));
+        if (cl.job.is_array()) catalog::set_tasks_submitted(c, id, cl.job.task_indices, std::nullopt, "submitting");
+        return cl;
+    });
+}
+
+// Steps 2 and 3: files and the backend call with no catalog lock held (under load a Slurm RPC
+// takes seconds, and every other writer would wait behind it), then the backend's id in a
+// second short transaction.
+SubmitResult hand_to_backend(catalog::Catalog& c, Backend& b, const PreparedJob& job) {
+    Submitted sub;
+    try {
+        auto files = JobFiles::create(job);
+        sub = b.submit(job);
+        files.keep();
+    } catch (...) {
+        // Nothing runs, so the record goes too. Should that fail as well, 'pdai sync' marks a
+        // record that Slurm never heard of lost.
+        try {
+            c.write([&] { catalog::delete_unaccepted_job(c, job.id); });
+        } catch (...) {
+        }
+        throw;
+    }
+    SubmitResult res;
+    res.outcome = SubmitResult::Outcome::submitted;
+    res.tasks = job.task_indices;
+    res.message = sub.message;
+    const std::string state(to_string(sub.state));
+    try {
+        c.write([&] { catalog::record_job_accepted(c, job.id, sub.id, state); });
+    } catch (const Error& e) {
+        // The job is admitted and queued: cancelling it to match the catalog would throw
+        // away work. Its name carries the pdai id, and 'pdai sync' fills the record in.
+        res.message += std::string(res.message.empty() ? "" : "; ") + "the catalog could not record the " +
+                       b.name() + " job id yet (" + e.what() + "); 'pdai sync' will";
+        res.job = catalog::get_job(c, job.id);
+        res.job.slurm_job_id = sub.id;
+        res.job.state = state;
+        return res;
+    }
+    res.job = catalog::get_job(c, job.id);
+    return res;
+}
+
 }  // namespace
 
 SubmitResult submit_job(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o) {
-    return with_rollback(c, b, [&](std::vector<std::int64_t>& accepted) -> SubmitResult {
-        if (spec.idempotency_key) {
-            if (auto existing = catalog::find_job_by_key(c, *spec.idempotency_key)) {
-                check_same(spec, *existing);
-                if (!o.resume) return {SubmitResult::Outcome::existing, *existing, {}, {}};
-                auto res = resume_batch(c, b, spec, *existing);
-                if (res.outcome == SubmitResult::Outcome::resumed && res.job.slurm_job_id)
-                    accepted.push_back(*res.job.slurm_job_id);
-                return res;
-            }
-        }
-        if (o.resume)
-            throw Error(Errc::not_found,
-                        spec.idempotency_key ? "no batch has idempotency key '" + *spec.idempotency_key + "' to resume"
-                                             : "--resume needs the --idempotency-key of the batch to resume");
-        return submit_new(c, b, spec, o, catalog::get_bureau(c, spec.bureau).id, accepted);
-    });
+    if (o.resume) {
+        // Rare and cron-driven: one transaction from the shard check to the new array, so two
+        // resumes of one batch cannot both submit its missing shards.
+        return with_rollback(c, b, [&](std::vector<std::int64_t>& accepted) -> SubmitResult {
+            auto existing = spec.idempotency_key ? catalog::find_job_by_key(c, *spec.idempotency_key) : std::nullopt;
+            if (!existing)
+                throw Error(Errc::not_found,
+                            spec.idempotency_key
+                                ? "no batch has idempotency key '" + *spec.idempotency_key + "' to resume"
+                                : "--resume needs the --idempotency-key of the batch to resume");
+            check_same(spec, *existing);
+            auto res = resume_batch(c, b, spec, *existing);
+            if (res.outcome == SubmitResult::Outcome::resumed && res.job.slurm_job_id)
+                accepted.push_back(*res.job.slurm_job_id);
+            return res;
+        });
+    }
+    auto cl = claim(c, b, spec, o);
+    if (cl.existing) return {SubmitResult::Outcome::existing, *cl.existing, {}, {}};
+    return hand_to_backend(c, b, cl.job);
 }
 
 std::vector<catalog::JobRecord> submit_copies(catalog::Catalog& c, Backend& b, const JobSpec& spec,
@@ -399,6 +471,28 @@ std::vector<catalog::JobRecord> submit_copies(catalog::Catalog& c, Backend& b, c
         for (int i = 0; i < count; ++i) out.push_back(submit_new(c, b, spec, o, bureau_id, accepted).job);
         return out;
     });
+}
+
+UnrecordedSubmission submit_unrecorded(Backend& b, const JobSpec& spec, const std::string& user_jobs_dir) {
+    if (spec.idempotency_key)
+        throw Error(Errc::usage, "--idempotency-key needs write access to the catalog, which keeps the keys",
+                    "submit without it, or let the platform's cron user (an admin) run keyed batches; see pdai-cron(7)");
+    // Unique per user without the catalog: time to the microsecond and the pid.
+    const auto now = std::chrono::system_clock::now();
+    const std::time_t t = std::chrono::system_clock::to_time_t(now);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char stamp[32];
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
+    const std::string dir =
+        user_jobs_dir + "/" + stamp + "." + std::to_string(us) + "-" + std::to_string(::getpid());
+    UnrecordedSubmission u;
+    u.job = prepare_unrecorded_job(spec, dir, b.launcher(), [](const char* n) { return std::getenv(n); });
+    auto files = JobFiles::create(u.job);
+    u.submitted = b.submit(u.job);
+    files.keep();
+    return u;
 }
 
 DryRun dry_run(catalog::Catalog& c, const Backend& b, const JobSpec& spec, const SubmitOptions& o) {

@@ -1,7 +1,7 @@
 // Submitting run, train and infer jobs: from what the user asked (SubmitRequest) to a checked
 // JobSpec (algorithm usable by the bureau, user a member, resources from the manifest and
-// the flags, inputs resolved), then to a catalog record and a backend submission in one
-// catalog transaction, with idempotency keys and the resumption of a batch's missing shards.
+// the flags, inputs resolved), then to a catalog record and a backend submission that agree,
+// with idempotency keys and the resumption of a batch's missing shards.
 #pragma once
 
 #include <cstdint>
@@ -63,11 +63,27 @@ struct SubmitResult {
 };
 const char* to_string(SubmitResult::Outcome o);
 
-// One transaction: the catalog row and the backend's job appear together or not at all
-// (a failed submission removes the job directory; a failed commit cancels the backend job).
-// The same idempotency key with the same fingerprint returns the existing job; with another
-// fingerprint it is Errc::conflict.
+// Three steps, so that no catalog lock is held while the backend is asked: (1) the record,
+// state "submitting", in a short transaction; (2) the job directory and the backend call;
+// (3) the backend's id in a second short transaction. A failed step 2 removes the directory
+// and the record. A failed step 3 leaves the admitted job queued and the record waiting for
+// 'pdai sync', which finds the Slurm job by its name (pdai-<id>-...); the result says so.
+// The same idempotency key with the same fingerprint returns the existing job (step 1 is
+// serialised, so two racing submissions get one job); with another fingerprint it is
+// Errc::conflict. --resume stays one transaction (see submit.cpp).
 SubmitResult submit_job(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o);
+
+// A bureau user's submission when the catalog is read-only for them (DESIGN.md: admins and
+// 'pdai sync' write it; users submit through Slurm, whose plugin checks them by uid): the
+// job goes to the backend with its files in a new directory under `user_jobs_dir`, and
+// nothing is written to the catalog; the next 'pdai sync' records it from the job's
+// comment tag (prepare_unrecorded_job). Idempotency keys and --resume live in the catalog,
+// so they are refused here (Errc::usage). A failed submission removes the directory.
+struct UnrecordedSubmission {
+    PreparedJob job;
+    Submitted submitted;
+};
+UnrecordedSubmission submit_unrecorded(Backend& b, const JobSpec& spec, const std::string& user_jobs_dir);
 
 // Batch mode: `count` copies of one job (no idempotency key, no resume) in ONE catalog
 // transaction, so the catalog costs one commit for all of them. All are recorded or none:

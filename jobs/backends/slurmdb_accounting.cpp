@@ -130,7 +130,9 @@ public:
         cond.db_flags = SLURMDB_JOB_FLAG_NOTSET;  // 0 would match only jobs with no flags: none
         // 0 would mean "today" to slurmdbd's defaults; 1 is the epoch for our purpose.
         cond.usage_start = static_cast<time_t>(std::max<std::int64_t>(from, 1));
-        cond.usage_end = static_cast<time_t>(to);
+        // slurmdbd's window is half-open (a job must start before usage_end): one second more
+        // takes in a job that started and ended in the very second of this sync.
+        cond.usage_end = static_cast<time_t>(to + 1);
         errno = 0;
         ListPtr jobs(slurmdb_jobs_get(db.get(), &cond));
         if (!jobs) unreachable("slurmdbd", slurmdbd_address(), slurm_get_errno());
@@ -146,6 +148,9 @@ public:
             f.user = user_name(j.user, j.uid);
             f.state = state_name(j.state);
             f.alloc_tres = named_tres(str(j.tres_alloc_str), tres);
+            f.name = str(j.jobname);
+            f.work_dir = str(j.work_dir);
+            f.submit = j.submit > 0 && j.submit < static_cast<time_t>(NO_VAL) ? j.submit : 0;
             f.comment = str(j.derived_es);  // the job's --comment, when AccountingStoreFlags=job_comment
             // slurmdbd keeps NO_VAL for the times of a job that never started (seen: jobs
             // cancelled while pending whose account was then deleted). 0 = unknown, and sync
@@ -172,6 +177,12 @@ public:
             if (base != JOB_PENDING && base != JOB_RUNNING && base != JOB_SUSPENDED) continue;
             ActiveJob a;
             a.job_id = j.job_id;
+            if (j.array_job_id != 0 && j.array_job_id != NO_VAL) a.array_job_id = j.array_job_id;
+            a.name = str(j.name);
+            a.comment = str(j.comment);
+            a.work_dir = str(j.work_dir);
+            a.user = user_name(nullptr, j.user_id);
+            a.submit = j.submit_time > 0 ? j.submit_time : 0;
             a.account = str(j.account);
             a.state = state_name(j.job_state);
             // Views into Slurm's message (alive while msg is), never into temporaries.

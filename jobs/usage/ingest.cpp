@@ -60,6 +60,16 @@ std::map<std::string, int> gpus_of_tres(std::string_view tres) {
     return typed;
 }
 
+std::optional<std::int64_t> pdai_id_of_name(std::string_view name) {
+    if (!name.starts_with("pdai-")) return std::nullopt;
+    name.remove_prefix(5);
+    std::int64_t id = 0;
+    std::size_t n = 0;
+    for (; n < name.size() && n < 18 && name[n] >= '0' && name[n] <= '9'; ++n) id = id * 10 + (name[n] - '0');
+    if (n == 0 || n >= name.size() || name[n] != '-' || id == 0) return std::nullopt;
+    return id;
+}
+
 PdaiTag parse_pdai_tag(std::string_view comment) {
     PdaiTag tag;
     auto at = comment.find("pdai:");
@@ -76,6 +86,12 @@ PdaiTag parse_pdai_tag(std::string_view comment) {
             auto amp = value.rfind('@');
             tag.algorithm = std::string(value.substr(0, amp));
             if (amp != std::string_view::npos) tag.version = std::string(value.substr(amp + 1));
+        } else if (key == "kind" && (value == "run" || value == "train" || value == "infer")) {
+            tag.kind = std::string(value);
+        } else if (key == "bureau" && !value.empty()) {
+            tag.bureau = std::string(value);
+        } else if (key == "tasks") {
+            if (auto n = to_int(value); n && *n >= 1 && *n <= 1000000) tag.tasks = static_cast<int>(*n);
         }
     }
     return tag;

@@ -23,6 +23,9 @@ struct FinishedJob {
     std::string state;       // Slurm's base state name: COMPLETED, FAILED, CANCELLED, ...
     std::string alloc_tres;  // "cpu=2,mem=4G,node=1,billing=2,gres/gpu=2,gres/gpu:a100=2"
     std::string comment;     // "pdai:job=12,kind=run,algo=ocr@1.2.0,bureau=PSB" for pdai jobs
+    std::string name;        // "pdai-12-ocr" for pdai jobs
+    std::string work_dir;
+    std::int64_t submit = 0;
     std::int64_t start = 0, end = 0, elapsed_s = 0;
     std::optional<int> exit_code;  // the batch script's, when it exited
 };
@@ -31,10 +34,14 @@ struct FinishedJob {
 // counted untyped ("gres/gpu=2" without a typed entry) under "".
 std::map<std::string, int> gpus_of_tres(std::string_view alloc_tres);
 
+// The pdai job id in a job name "pdai-<id>-<algorithm>", if it is one.
+std::optional<std::int64_t> pdai_id_of_name(std::string_view name);
+
 // What a "pdai:" comment tag says; empty fields when the comment is no pdai tag.
 struct PdaiTag {
-    std::optional<std::int64_t> job_id;
-    std::optional<std::string> algorithm, version;
+    std::optional<std::int64_t> job_id;  // none: a bureau user's job that sync records
+    std::optional<std::string> algorithm, version, kind, bureau;
+    std::optional<int> tasks;
 };
 PdaiTag parse_pdai_tag(std::string_view comment);
 
@@ -76,6 +83,11 @@ struct ActiveJob {
     int tasks = 1;                        // pending array tasks this record covers
     int nodes = 1;
     std::optional<int> time_limit_minutes;
+    std::int64_t array_job_id = 0;  // an array task's array; 0 for a plain job
+    // Aggregate-initialised in tests up to time_limit_minutes: these have initialisers.
+    std::string name = {};  // "pdai-12-ocr" for pdai jobs
+    std::string user = {}, comment = {}, work_dir = {};
+    std::int64_t submit = 0;
 };
 
 // The lien of an active job: bound = GPUs x tasks x time limit x weight (untyped: the dearest

@@ -45,6 +45,8 @@ struct SyncResult {
     std::int64_t from = 0, to = 0;  // the window read
     int seen = 0, inserted = 0, corrected = 0, unchanged = 0, still_active = 0;
     int liens = 0, jobs_updated = 0;
+    int jobs_repaired = 0;  // records given their Slurm id (found by job name) or marked lost
+    int jobs_recorded = 0;  // bureau users' jobs (submitted without catalog access) recorded
     std::int64_t watermark = 0;
 };
 

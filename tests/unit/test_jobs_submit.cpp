@@ -6,6 +6,7 @@
 
 #include "catalog/jobs.hpp"
 #include "jobs/status.hpp"
+#include "jobs/usage/ingest.hpp"
 #include "jobs_fixture.hpp"
 
 using namespace pdai;
@@ -133,6 +134,72 @@ TEST_CASE("a refused submission leaves no row and no job directory", "[jobs][sub
     CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, spec, f.options()); }) == Errc::unreachable);
     CHECK(catalog::list_jobs(f.c, {}).empty());
     CHECK((!fs::exists(f.jobs_dir) || fs::is_empty(f.jobs_dir)));
+}
+
+TEST_CASE("the backend is called with no catalog lock held", "[jobs][submit]") {
+    JobsFixture f;
+    std::string seen_state;
+    // Another writer (a second submitter, sync) must get the catalog at once while this
+    // submission waits on Slurm: a 0 ms busy timeout fails if the lock were held.
+    f.backend.on_submit = [&](const jobs::PreparedJob& j) {
+        auto other = catalog::Catalog::open({f.c.path(), 0, true});
+        other.write([&] { seen_state = catalog::get_job(other, j.id).state; });
+    };
+    auto r = f.request(jobs::Kind::infer, "ocr");
+    r.inputs = {f.make_inputs("batch", 25)};
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    CHECK(seen_state == "submitting");  // step 1 committed before the backend call
+    CHECK(res.job.state == "pending");
+    CHECK(res.job.slurm_job_id == 5000);
+    for (const auto& t : catalog::list_job_tasks(f.c, res.job.id)) {
+        CHECK(t.state == "pending");
+        CHECK(t.slurm_job_id == 5000);
+    }
+}
+
+TEST_CASE("a state recorded while the backend call ran is kept", "[jobs][submit]") {
+    JobsFixture f;
+    // A fast local job's supervisor can finish and record the end before step 3.
+    f.backend.on_submit = [&](const jobs::PreparedJob& j) {
+        auto other = catalog::Catalog::open({f.c.path(), 0, true});
+        other.write([&] { catalog::update_job_state(other, j.id, "completed", 0, 100, 200); });
+    };
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr")), f.options());
+    CHECK(res.job.state == "completed");
+    CHECK(res.job.exit_code == 0);
+    CHECK(res.job.slurm_job_id == 5000);
+}
+
+TEST_CASE("a catalog busy after the backend accepted keeps the job and says so", "[jobs][submit]") {
+    JobsFixture f;
+    std::optional<catalog::Catalog> holder;
+    // Another writer takes the lock during the backend call and keeps it past step 3.
+    f.backend.on_submit = [&](const jobs::PreparedJob&) {
+        holder.emplace(catalog::Catalog::open({f.c.path(), 0, true}));
+        holder->db().exec("BEGIN IMMEDIATE");
+    };
+    auto fast = catalog::Catalog::open({f.c.path(), 50, true});
+    auto res = jobs::submit_job(fast, f.backend, jobs::build_spec(fast, f.request(jobs::Kind::run, "ocr")), f.options());
+    CHECK(res.job.slurm_job_id == 5000);
+    CHECK(res.message.find("pdai sync") != std::string::npos);
+    CHECK(f.backend.cancelled.empty());  // the admitted job keeps running
+    CHECK(fs::exists(res.job.workdir + "/job.sh"));
+    holder->db().exec("ROLLBACK");
+    auto stored = catalog::get_job(f.c, res.job.id);
+    CHECK(stored.state == "submitting");
+    CHECK(!stored.slurm_job_id);
+    REQUIRE(catalog::list_unaccepted_jobs(f.c, "fake").size() == 1);
+}
+
+TEST_CASE("job names give back the pdai id", "[jobs][sync]") {
+    CHECK(jobs::pdai_id_of_name("pdai-17-ocr") == 17);
+    CHECK(jobs::pdai_id_of_name("pdai-17-") == 17);
+    CHECK(!jobs::pdai_id_of_name("pdai-17"));
+    CHECK(!jobs::pdai_id_of_name("pdai--ocr"));
+    CHECK(!jobs::pdai_id_of_name("pdai-0-ocr"));
+    CHECK(!jobs::pdai_id_of_name("xpdai-17-ocr"));
+    CHECK(!jobs::pdai_id_of_name("pdai-1x-ocr"));
+    CHECK(!jobs::pdai_id_of_name("pdai-1234567890123456789012-ocr"));
 }
 
 TEST_CASE("idempotency: same key and inputs submit once, other inputs conflict", "[jobs][submit]") {

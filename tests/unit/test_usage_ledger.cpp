@@ -5,6 +5,7 @@
 
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
+#include "catalog/jobs.hpp"
 #include "catalog/ledger.hpp"
 #include "catalog/migrations.hpp"
 #include "catalog/quotas.hpp"
@@ -90,7 +91,14 @@ TEST_CASE("pdai comment tag", "[unit][usage]") {
     CHECK(t.job_id == 12);
     CHECK(t.algorithm == "ocr");
     CHECK(t.version == "1.2.0");
+    CHECK(t.kind == "run");
+    CHECK(t.bureau == "FIN");
     CHECK_FALSE(jobs::parse_pdai_tag("my own comment").job_id);
+    auto u = jobs::parse_pdai_tag("pdai:kind=infer,algo=ocr@1.2.0,bureau=FIN,tasks=7");
+    CHECK_FALSE(u.job_id);
+    CHECK(u.tasks == 7);
+    CHECK_FALSE(jobs::parse_pdai_tag("pdai:kind=shell,tasks=0").kind);
+    CHECK_FALSE(jobs::parse_pdai_tag("pdai:kind=shell,tasks=0").tasks);
 }
 
 TEST_CASE("a finished job becomes one priced ledger row", "[unit][usage]") {
@@ -285,4 +293,105 @@ TEST_CASE("an end time past the run never moves the watermark past it", "[unit][
     CHECK(st->watermark <= now);
     src.finished.push_back(job(3, "fin", "gres/gpu:a100=1", now + 600, 60));
     CHECK(f.sync(src, now + 3600).inserted == 1);
+}
+
+TEST_CASE("sync gives a record its Slurm id by job name, or marks it lost", "[unit][usage]") {
+    Fixture f;
+    // Records a killed or starved 'pdai run' left in step 1: state submitting, no Slurm id.
+    auto record = [&](const std::string& kind) {
+        return f.c.write([&] {
+            catalog::NewJobRecord n;
+            n.kind = kind;
+            n.backend = "slurm";
+            n.cluster = "c1";
+            n.bureau_id = catalog::get_bureau(f.c, "FIN").id;
+            n.unix_user = "alice";
+            n.tasks = kind == "infer" ? 3 : 1;
+            n.request_json = "{}";
+            auto id = catalog::insert_job(f.c, n);
+            if (kind == "infer") catalog::set_tasks_submitted(f.c, id, {0, 1, 2}, std::nullopt, "submitting");
+            return id;
+        });
+    };
+    const auto queued = record("infer"), finished = record("run"), unknown = record("run");
+    const std::int64_t now = catalog::now_unix();
+    FakeSource src;
+    jobs::ActiveJob task{901, "fin", "RUNNING", std::string("a100"), 1, 1, 1, 60};
+    task.array_job_id = 900;  // a running task of array 900
+    task.name = "pdai-" + std::to_string(queued) + "-ocr";
+    src.active = {task};
+    auto done = job(950, "fin", "gres/gpu:a100=1", now - 600, 300);
+    done.name = "pdai-" + std::to_string(finished) + "-ocr";
+    src.finished = {done};
+
+    auto r1 = f.sync(src, now);
+    CHECK(r1.jobs_repaired == 2);
+    auto q = catalog::get_job(f.c, queued);
+    CHECK(q.slurm_job_id == 900);
+    CHECK(q.state == "running");
+    for (const auto& t : catalog::list_job_tasks(f.c, queued)) CHECK(t.slurm_job_id == 900);
+    auto fj = catalog::get_job(f.c, finished);
+    CHECK(fj.slurm_job_id == 950);
+    CHECK(fj.state == "completed");  // then the ledger pass recorded how it ended
+    REQUIRE(catalog::ledger_rows(f.c, "c1", 950).size() == 1);
+    CHECK(catalog::ledger_rows(f.c, "c1", 950)[0].pdai_job_id == finished);
+    // Young and unseen: its pdai may still be in the middle of submitting it.
+    CHECK(catalog::get_job(f.c, unknown).state == "submitting");
+
+    auto r2 = f.sync(src, now + 601);
+    CHECK(r2.jobs_repaired == 1);
+    auto lost = catalog::get_job(f.c, unknown);
+    CHECK(lost.state == "lost");
+    CHECK(!lost.slurm_job_id);
+    CHECK(catalog::list_unaccepted_jobs(f.c, "c1").empty());
+}
+
+TEST_CASE("sync records bureau users' jobs from their tag, once", "[unit][usage]") {
+    Fixture f;
+    const std::int64_t now = catalog::now_unix();
+    FakeSource src;
+    jobs::ActiveJob batch{700, "FIN", "PENDING", std::string("a100"), 1, 4, 1, 30};
+    batch.name = "pdai-u-ocr";
+    batch.comment = "pdai:kind=infer,algo=ocr@1.0.0,bureau=EDU,tasks=4";  // the bureau comes from the account
+    batch.user = "bob";
+    batch.work_dir = "/home/bob/.local/state/pdai/jobs/x";
+    batch.submit = now - 5;
+    jobs::ActiveJob stranger = batch;  // an account that is no bureau's
+    stranger.job_id = 701;
+    stranger.account = "other";
+    jobs::ActiveJob plain = batch;  // a plain sbatch job with a comment of its own
+    plain.job_id = 702;
+    plain.name = "myjob";
+    plain.comment = "nightly run";
+    src.active = {batch, stranger, plain};
+    auto done = job(800, "fin", "gres/gpu:a100=1", now - 900, 600);
+    done.name = "allocation";  // what slurmdbd may call a job that just ended
+    done.comment = "pdai:kind=run,algo=ocr@1.0.0,bureau=FIN,tasks=1";
+    done.user = "carol";
+    src.finished = {done};
+
+    auto r1 = f.sync(src, now);
+    CHECK(r1.jobs_recorded == 2);
+    auto q = catalog::find_job_by_slurm_id(f.c, "c1", 700);
+    REQUIRE(q);
+    CHECK(q->bureau == "FIN");
+    CHECK(q->unix_user == "bob");
+    CHECK(q->kind == "infer");
+    CHECK(q->state == "pending");
+    CHECK(q->tasks == 4);
+    CHECK(q->gpu_type == "a100");
+    CHECK(q->workdir == "/home/bob/.local/state/pdai/jobs/x");
+    CHECK(q->submitted_at == now - 5);
+    CHECK(!q->algorithm_version_id);  // no such algorithm in this catalog
+    CHECK(catalog::list_job_tasks(f.c, q->id).size() == 4);
+    auto d = catalog::find_job_by_slurm_id(f.c, "c1", 800);
+    REQUIRE(d);
+    CHECK(d->state == "completed");
+    CHECK(d->unix_user == "carol");
+    CHECK(catalog::ledger_rows(f.c, "c1", 800).at(0).pdai_job_id == d->id);
+    CHECK(!catalog::find_job_by_slurm_id(f.c, "c1", 701));
+    CHECK(!catalog::find_job_by_slurm_id(f.c, "c1", 702));
+
+    CHECK(f.sync(src, now + 60).jobs_recorded == 0);  // once
+    CHECK(catalog::list_jobs(f.c, {}).size() == 2);
 }
