@@ -365,3 +365,35 @@ TEST_CASE("copies: one transaction, all or nothing", "[jobs][submit]") {
     spec.idempotency_key = "k";
     CHECK(error_code_of([&] { jobs::submit_copies(f.c, f.backend, spec, f.options(), 2); }) == Errc::usage);
 }
+
+TEST_CASE("a bureau user's submission: no record, own directory, tag for sync", "[jobs][submit]") {
+    JobsFixture f;
+    auto r = f.request(jobs::Kind::infer, "ocr");
+    r.inputs = {f.make_inputs("batch", 25)};
+    auto spec = jobs::build_spec(f.c, r);
+    const std::string mine = (f.root / "home/.local/state/pdai/jobs").string();
+    auto u = jobs::submit_unrecorded(f.backend, spec, mine);
+    CHECK(u.submitted.id == 5000);
+    CHECK(u.job.id == 0);
+    CHECK(u.job.name == "pdai-u-ocr");
+    CHECK(u.job.comment == "pdai:kind=infer,algo=ocr@1.0.0,bureau=PSB,tasks=3");
+    CHECK(u.job.layout.job_dir.starts_with(mine + "/"));
+    CHECK(fs::exists(u.job.layout.job_dir + "/job.sh"));
+    CHECK(fs::exists(u.job.layout.job_dir + "/shards/00002.list"));
+    CHECK(catalog::list_jobs(f.c, {}).empty());
+    // What sync reads back from the tag.
+    auto tag = jobs::parse_pdai_tag(u.job.comment);
+    CHECK(!tag.job_id);
+    CHECK(tag.kind == "infer");
+    CHECK(tag.tasks == 3);
+
+    auto keyed = spec;
+    keyed.idempotency_key = "nightly";
+    CHECK(error_code_of([&] { jobs::submit_unrecorded(f.backend, keyed, mine); }) == Errc::usage);
+
+    f.backend.on_submit = [](const jobs::PreparedJob&) { throw Error(Errc::refused, "over budget"); };
+    CHECK(error_code_of([&] { jobs::submit_unrecorded(f.backend, spec, mine); }) == Errc::refused);
+    int dirs = 0;
+    for ([[maybe_unused]] const auto& e : fs::directory_iterator(mine)) ++dirs;
+    CHECK(dirs == 1);  // the refused one left nothing
+}
