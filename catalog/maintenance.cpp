@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <ctime>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 
@@ -99,15 +98,6 @@ namespace {
 constexpr std::string_view kRotPrefix = "catalog-";
 constexpr std::size_t kStampLen = 16;  // 20261123T030000Z
 
-std::string compact_utc(std::int64_t t) {
-    std::time_t tt = static_cast<std::time_t>(t);
-    std::tm tm{};
-    gmtime_r(&tt, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
-    return buf;
-}
-
 }  // namespace
 
 std::optional<std::pair<std::string, int>> rotating_backup_key(const std::string& name) {
@@ -159,7 +149,7 @@ RotatedBackup backup_rotating(Catalog& c, const std::string& dir, std::optional<
 
     // Two backups within one second (a retry after a failure) get -1, -2, ... past the
     // highest suffix of that second, so names keep sorting in the order they were written.
-    const std::string stamp = compact_utc(now);
+    const std::string stamp = format_time_compact(now);
     int seq = 0;
     for (const auto& [key, p] : scan())
         if (key.first == stamp) seq = std::max(seq, key.second + 1);

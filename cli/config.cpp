@@ -8,6 +8,7 @@
 
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
+#include "common/unix_user.hpp"
 #include "jobs/inventory/gpu_weight.hpp"
 #include "pdai/build_config.hpp"
 
@@ -37,9 +38,9 @@ std::uint64_t get_size(const std::string& path, const std::string& key, const to
     return *v;
 }
 
-std::string home_dir() {
-    const char* h = std::getenv("HOME");
-    return h && *h ? h : "/";
+std::string home_or_root() {
+    auto h = home_dir();
+    return h.empty() ? "/" : h;
 }
 
 }  // namespace
@@ -123,7 +124,7 @@ Config load_config(const std::optional<std::string>& explicit_path) {
     if (PDAI_INSTALL_SYSCONFDIR != std::string("/etc") && !fs::exists(system))
         system = "/etc/pdai/pdai.conf";
     const char* xdg = std::getenv("XDG_CONFIG_HOME");
-    std::string user = (xdg && *xdg ? std::string(xdg) : home_dir() + "/.config") + "/pdai/pdai.conf";
+    std::string user = (xdg && *xdg ? std::string(xdg) : home_or_root() + "/.config") + "/pdai/pdai.conf";
     for (const auto& p : {system, user})
         if (fs::exists(p)) load_config_file(p, cfg);
     return cfg;
@@ -134,7 +135,7 @@ std::string resolve_catalog_path(const std::optional<std::string>& flag, const C
     if (const char* env = std::getenv("PDAI_CATALOG"); env && *env) return env;
     if (cfg.catalog) return *cfg.catalog;
     const char* xdg = std::getenv("XDG_DATA_HOME");
-    return (xdg && *xdg ? std::string(xdg) : home_dir() + "/.local/share") + "/pdai/catalog.db";
+    return (xdg && *xdg ? std::string(xdg) : home_or_root() + "/.local/share") + "/pdai/catalog.db";
 }
 
 }  // namespace pdai::cli

@@ -1,7 +1,6 @@
 #include "cli/job_print.hpp"
 
 #include <spdlog/spdlog.h>
-#include <pwd.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +11,7 @@
 
 #include "catalog/catalog.hpp"
 #include "common/error.hpp"
+#include "common/unix_user.hpp"
 
 namespace pdai::cli {
 
@@ -27,10 +27,7 @@ std::string jobs_dir(const Context& ctx) {
 
 std::string user_jobs_dir() {
     if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') return std::string(x) + "/pdai/jobs";
-    const char* home = std::getenv("HOME");
-    std::string h = home && *home == '/' ? home : "";
-    if (h.empty())
-        if (struct passwd* pw = ::getpwuid(::getuid()); pw && pw->pw_dir) h = pw->pw_dir;
+    const std::string h = home_dir();
     if (h.empty()) throw Error(Errc::failure, "no home directory for your job files", "set HOME or XDG_STATE_HOME");
     return h + "/.local/state/pdai/jobs";
 }

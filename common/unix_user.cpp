@@ -3,6 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <vector>
 
 namespace pdai {
@@ -16,5 +17,14 @@ std::string user_name(uid_t uid) {
 }
 
 std::string current_user() { return user_name(getuid()); }
+
+std::string home_dir() {
+    if (const char* h = std::getenv("HOME"); h && *h == '/') return h;
+    std::vector<char> buf(16384);
+    passwd pw{};
+    passwd* found = nullptr;
+    if (getpwuid_r(getuid(), &pw, buf.data(), buf.size(), &found) == 0 && found && pw.pw_dir) return pw.pw_dir;
+    return {};
+}
 
 }  // namespace pdai

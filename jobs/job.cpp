@@ -25,7 +25,7 @@ Layout make_layout(const JobSpec& spec, const std::string& jobs_dir, std::int64_
     return make_layout_at(spec, jobs_dir + "/" + std::to_string(id));
 }
 
-Layout make_layout_at(const JobSpec& spec, const std::string& job_dir) {
+Layout layout_in(const std::string& job_dir, std::string output_dir) {
     Layout l;
     l.job_dir = job_dir;
     l.script = l.job_dir + "/job.sh";
@@ -34,9 +34,13 @@ Layout make_layout_at(const JobSpec& spec, const std::string& job_dir) {
     l.inputs_list = l.job_dir + "/inputs.list";
     l.resume_dir = l.job_dir + "/resume";
     l.exit_code_file = l.job_dir + "/exit_code";
-    l.output_dir = spec.output_dir ? *spec.output_dir
-                                   : l.job_dir + (spec.kind == Kind::train ? "/model" : "/output");
+    l.output_dir = std::move(output_dir);
     return l;
+}
+
+Layout make_layout_at(const JobSpec& spec, const std::string& job_dir) {
+    return layout_in(job_dir, spec.output_dir ? *spec.output_dir
+                                              : job_dir + (spec.kind == Kind::train ? "/model" : "/output"));
 }
 
 const std::vector<std::string>& inherited_env_names() {

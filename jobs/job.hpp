@@ -74,6 +74,8 @@ struct Layout {
 
 Layout make_layout(const JobSpec& spec, const std::string& jobs_dir, std::int64_t id);
 Layout make_layout_at(const JobSpec& spec, const std::string& job_dir);
+// The fixed paths under job_dir, with output_dir as given (layout_of reads it from a record).
+Layout layout_in(const std::string& job_dir, std::string output_dir);
 
 // How the batch script starts the entrypoint: under Slurm (srun for training, the array
 // task id for inference), or on this machine (the local backend sets PDAI_TASK_INDEX).

@@ -177,18 +177,11 @@ void BackendSet::borrow(Backend& b) { by_name_[b.name()] = &b; }
 int JobView::wait_exit_code() const { return exit_code_for(state, exit_code); }
 
 Layout layout_of(const catalog::JobRecord& r) {
-    Layout l;
-    l.job_dir = r.workdir;
-    l.script = r.workdir + "/job.sh";
-    l.logs_dir = r.workdir + "/logs";
-    l.shards_dir = r.workdir + "/shards";
-    l.inputs_list = r.workdir + "/inputs.list";
-    l.resume_dir = r.workdir + "/resume";
-    l.exit_code_file = r.workdir + "/exit_code";
     auto j = nlohmann::json::parse(r.request_json, nullptr, false);
+    std::string output_dir;
     if (j.is_object() && j.contains("output_dir") && j["output_dir"].is_string())
-        l.output_dir = j["output_dir"].get<std::string>();
-    return l;
+        output_dir = j["output_dir"].get<std::string>();
+    return layout_in(r.workdir, std::move(output_dir));
 }
 
 ShardPlan shard_plan_of(const catalog::JobRecord& r) {

@@ -6,7 +6,6 @@
 #include <cctype>
 #include <chrono>
 #include <cstdlib>
-#include <ctime>
 #include <filesystem>
 
 #include "catalog/algorithms.hpp"
@@ -327,25 +326,32 @@ nlohmann::json fingerprint(const JobSpec& s) {
 
 namespace {
 
+// Inside the caller's write transaction: the new job's record, state submitting (its array
+// tasks too), and the job as the backend will get it. BEGIN IMMEDIATE keeps other inserts
+// out, so the id is the one insert_job gives.
+PreparedJob insert_submitting(catalog::Catalog& c, const Backend& b, const JobSpec& spec, const SubmitOptions& o,
+                              std::int64_t bureau_id) {
+    const std::int64_t id = catalog::next_job_id(c);
+    PreparedJob job = prepare_job(spec, id, o.jobs_dir, b.launcher(), [](const char* n) { return std::getenv(n); });
+    std::int64_t got = catalog::insert_job(c, new_record(job, b, bureau_id, request_json(job, fingerprint(spec))));
+    if (got != id) throw Error(Errc::failure, "internal: job id " + std::to_string(got) + " != " + std::to_string(id));
+    if (job.is_array()) catalog::set_tasks_submitted(c, id, job.task_indices, std::nullopt, "submitting");
+    return job;
+}
+
 // A new job inside the caller's transaction; `accepted` collects the backend's ids. Only
 // submit_copies (the bench's batch mode) keeps one transaction across backend calls.
 SubmitResult submit_new(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o,
                         std::int64_t bureau_id, std::vector<std::int64_t>& accepted) {
-    // Inside BEGIN IMMEDIATE nobody else inserts, so the id is the one insert_job gives.
-    std::int64_t id = catalog::next_job_id(c);
-    PreparedJob job = prepare_job(spec, id, o.jobs_dir, b.launcher(), [](const char* n) { return std::getenv(n); });
-    std::int64_t got = catalog::insert_job(c, new_record(job, b, bureau_id, request_json(job, fingerprint(spec))));
-    if (got != id) throw Error(Errc::failure, "internal: job id " + std::to_string(got) + " != " + std::to_string(id));
+    PreparedJob job = insert_submitting(c, b, spec, o, bureau_id);
     auto files = JobFiles::create(job);
     Submitted sub = b.submit(job);
     accepted.push_back(sub.id);
-    catalog::set_job_submitted(c, id, sub.id, std::string(to_string(sub.state)));
-    if (job.is_array())
-        catalog::set_tasks_submitted(c, id, job.task_indices, sub.id, std::string(to_string(sub.state)));
+    catalog::record_job_accepted(c, job.id, sub.id, std::string(to_string(sub.state)));
     files.keep();
     SubmitResult res;
     res.outcome = SubmitResult::Outcome::submitted;
-    res.job = catalog::get_job(c, id);
+    res.job = catalog::get_job(c, job.id);
     res.tasks = job.task_indices;
     res.message = sub.message;
     return res;
@@ -385,13 +391,7 @@ Claim claim(catalog::Catalog& c, const Backend& b, const JobSpec& spec, const Su
                 cl.existing = std::move(existing);
                 return cl;
             }
-        // Inside BEGIN IMMEDIATE nobody else inserts, so the id is the one insert_job gives.
-        const std::int64_t id = catalog::next_job_id(c);
-        cl.job = prepare_job(spec, id, o.jobs_dir, b.launcher(), [](const char* n) { return std::getenv(n); });
-        const auto bureau_id = catalog::get_bureau(c, spec.bureau).id;
-        std::int64_t got = catalog::insert_job(c, new_record(cl.job, b, bureau_id, request_json(cl.job, fingerprint(spec))));
-        if (got != id) throw Error(Errc::failure, "internal: job id " + std::to_string(got) + " != " + std::to_string(id));
-        if (cl.job.is_array()) catalog::set_tasks_submitted(c, id, cl.job.task_indices, std::nullopt, "submitting");
+        cl.job = insert_submitting(c, b, spec, o, catalog::get_bureau(c, spec.bureau).id);
         return cl;
     });
 }
@@ -419,19 +419,21 @@ SubmitResult hand_to_backend(catalog::Catalog& c, Backend& b, const PreparedJob&
     res.tasks = job.task_indices;
     res.message = sub.message;
     const std::string state(to_string(sub.state));
+    std::optional<std::string> not_recorded;
     try {
         c.write([&] { catalog::record_job_accepted(c, job.id, sub.id, state); });
     } catch (const Error& e) {
         // The job is admitted and queued: cancelling it to match the catalog would throw
         // away work. Its name carries the pdai id, and 'pdai sync' fills the record in.
-        res.message += std::string(res.message.empty() ? "" : "; ") + "the catalog could not record the " +
-                       b.name() + " job id yet (" + e.what() + "); 'pdai sync' will";
-        res.job = catalog::get_job(c, job.id);
-        res.job.slurm_job_id = sub.id;
-        res.job.state = state;
-        return res;
+        not_recorded = e.what();
     }
     res.job = catalog::get_job(c, job.id);
+    if (not_recorded) {
+        res.message += std::string(res.message.empty() ? "" : "; ") + "the catalog could not record the " +
+                       b.name() + " job id yet (" + *not_recorded + "); 'pdai sync' will";
+        res.job.slurm_job_id = sub.id;
+        res.job.state = state;
+    }
     return res;
 }
 
@@ -478,15 +480,10 @@ UnrecordedSubmission submit_unrecorded(Backend& b, const JobSpec& spec, const st
         throw Error(Errc::usage, "--idempotency-key needs write access to the catalog, which keeps the keys",
                     "submit without it, or let the platform's cron user (an admin) run keyed batches; see pdai-cron(7)");
     // Unique per user without the catalog: time to the microsecond and the pid.
-    const auto now = std::chrono::system_clock::now();
-    const std::time_t t = std::chrono::system_clock::to_time_t(now);
-    std::tm tm{};
-    ::gmtime_r(&t, &tm);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &tm);
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-    const std::string dir =
-        user_jobs_dir + "/" + stamp + "." + std::to_string(us) + "-" + std::to_string(::getpid());
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::system_clock::now().time_since_epoch()).count();
+    const std::string dir = user_jobs_dir + "/" + catalog::format_time_compact(us / 1000000) + "." +
+                            std::to_string(us % 1000000) + "-" + std::to_string(::getpid());
     UnrecordedSubmission u;
     u.job = prepare_unrecorded_job(spec, dir, b.launcher(), [](const char* n) { return std::getenv(n); });
     auto files = JobFiles::create(u.job);

@@ -63,10 +63,10 @@ std::map<std::string, int> gpus_of_tres(std::string_view tres) {
 std::optional<std::int64_t> pdai_id_of_name(std::string_view name) {
     if (!name.starts_with("pdai-")) return std::nullopt;
     name.remove_prefix(5);
-    std::int64_t id = 0;
-    std::size_t n = 0;
-    for (; n < name.size() && n < 18 && name[n] >= '0' && name[n] <= '9'; ++n) id = id * 10 + (name[n] - '0');
-    if (n == 0 || n >= name.size() || name[n] != '-' || id == 0) return std::nullopt;
+    const auto dash = name.find('-');
+    if (dash == std::string_view::npos) return std::nullopt;
+    auto id = to_int(name.substr(0, dash));
+    if (!id || *id <= 0) return std::nullopt;
     return id;
 }
 

@@ -88,6 +88,9 @@ struct ActiveJob {
     std::string name = {};  // "pdai-12-ocr" for pdai jobs
     std::string user = {}, comment = {}, work_dir = {};
     std::int64_t submit = 0;
+
+    // The Slurm id a pdai record holds: the array's for an array task.
+    std::int64_t record_id() const { return array_job_id ? array_job_id : job_id; }
 };
 
 // The lien of an active job: bound = GPUs x tasks x time limit x weight (untyped: the dearest

@@ -73,7 +73,7 @@ int repair_unaccepted(catalog::Catalog& c, const std::string& cluster, const std
         return id ? id : parse_pdai_tag(comment).job_id;
     };
     for (const auto& a : active)
-        if (auto id = pdai_id(a.name, a.comment)) seen.try_emplace(*id, a.array_job_id ? a.array_job_id : a.job_id, lower(a.state));
+        if (auto id = pdai_id(a.name, a.comment)) seen.try_emplace(*id, a.record_id(), lower(a.state));
     for (const auto& f : finished)
         if (auto id = pdai_id(f.name, f.comment)) seen.try_emplace(*id, f.job_id, "pending");  // ingest sets the end
     int repaired = 0;
@@ -119,7 +119,7 @@ int record_users_jobs(catalog::Catalog& c, const std::string& cluster, const std
         return &it->second;
     };
     for (const auto& a : active)
-        if (auto* u = consider(a.array_job_id ? a.array_job_id : a.job_id, a.comment)) {
+        if (auto* u = consider(a.record_id(), a.comment)) {
             u->account = a.account;
             u->user = a.user;
             u->state = lower(a.state);
