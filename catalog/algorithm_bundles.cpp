@@ -5,12 +5,12 @@
 #include <filesystem>
 #include <map>
 
-#include "catalog/bundle/ingest.hpp"
-#include "catalog/bundle/pack.hpp"
-#include "catalog/bundle/semver.hpp"
-#include "catalog/bundle/signature.hpp"
-#include "catalog/bundle/store.hpp"
-#include "catalog/bundle/unique_fd.hpp"
+#include "bundle/ingest.hpp"
+#include "bundle/pack.hpp"
+#include "bundle/semver.hpp"
+#include "bundle/signature.hpp"
+#include "bundle/store.hpp"
+#include "common/files.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/vendor_keys.hpp"
@@ -44,7 +44,7 @@ std::optional<LoadedSignature> load_signature(const RegisterOptions& o) {
                         "ask the vendor for " + path + " (made with 'pdai bundle sign'), or pass --signature FILE");
         }
     }
-    LoadedSignature l{path, bundle::read_small_file(path, kMaxSignatureBytes), {}};
+    LoadedSignature l{path, pdai::read_small_file(path, kMaxSignatureBytes), {}};
     l.sig = bundle::parse_signature(l.text, path);
     return l;
 }
@@ -225,7 +225,7 @@ ExportResult export_version(Catalog& c, const VersionRef& ref, const std::string
     auto b = bundle::pack_directory(v.store_path, out, overwrite, limits, v.tree_sha256);
     r.path = out, r.archive_sha256 = b.archive_sha256, r.bytes = b.archive_bytes;
     if (v.signature) {
-        bundle::write_file_atomic(*r.signature_path, *v.signature, 0644, overwrite);
+        pdai::write_file_atomic(*r.signature_path, *v.signature, 0644, overwrite);
     }
     return r;
 }

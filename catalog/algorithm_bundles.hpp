@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "catalog/algorithms.hpp"
-#include "catalog/bundle/tree.hpp"
+#include "bundle/tree.hpp"
 
 namespace pdai::catalog {
 

@@ -4,9 +4,10 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit.hpp"
-#include "catalog/bundle/semver.hpp"
+#include "bundle/semver.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/vendors.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
@@ -62,12 +63,12 @@ AlgorithmVersion read_version(const Stmt& s) {
 
 // Shares, version count and latest version: what a listing shows beside the row.
 void complete(Catalog& c, Algorithm& a) {
-    auto sh = c.db().prepare(
+    auto sh = db_of(c).prepare(
         "SELECT b.code FROM algorithm_shares s JOIN bureaus b ON b.id = s.bureau_id "
         "WHERE s.algorithm_id = ? ORDER BY b.code");
     sh.bind(1, a.id);
     while (sh.step()) a.shared_with.push_back(sh.text(0));
-    auto vs = c.db().prepare("SELECT version, status FROM algorithm_versions WHERE algorithm_id = ?");
+    auto vs = db_of(c).prepare("SELECT version, status FROM algorithm_versions WHERE algorithm_id = ?");
     vs.bind(1, a.id);
     while (vs.step()) {
         ++a.versions;
@@ -129,7 +130,7 @@ VersionRef parse_exact_version_ref(std::string_view spec) {
 }
 
 std::optional<Algorithm> find_algorithm(Catalog& c, const std::string& name) {
-    auto s = c.db().prepare(std::string(kAlgorithmSelect) + "WHERE a.name = ?");
+    auto s = db_of(c).prepare(std::string(kAlgorithmSelect) + "WHERE a.name = ?");
     s.bind(1, name);
     if (!s.step()) return std::nullopt;
     Algorithm a = read_algorithm(s);
@@ -152,7 +153,7 @@ std::vector<Algorithm> list_algorithms(Catalog& c, const AlgorithmFilter& f) {
             throw Error(Errc::usage, "unknown category '" + *f.category + "'",
                         "categories: ocr, vision, speech, nlp, llm, other");
     }
-    auto s = c.db().prepare(std::string(kAlgorithmSelect) +
+    auto s = db_of(c).prepare(std::string(kAlgorithmSelect) +
                             "WHERE (?1 IS NULL OR v.name = ?1) AND (?2 IS NULL OR a.category = ?2) "
                             "AND " + visible_to(3) + " ORDER BY a.name");
     s.bind(1, f.vendor).bind(2, f.category).bind(3, f.bureau);
@@ -163,7 +164,7 @@ std::vector<Algorithm> search_algorithms(Catalog& c, const std::string& text,
                                          const std::optional<std::string>& bureau) {
     if (text.empty()) throw Error(Errc::usage, "search text must not be empty");
     if (bureau) get_bureau(c, *bureau);
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         std::string(kAlgorithmSelect) +
         "WHERE (a.name LIKE ?1 ESCAPE '\\' OR a.description LIKE ?1 ESCAPE '\\' "
         "OR a.category LIKE ?1 ESCAPE '\\' OR v.name LIKE ?1 ESCAPE '\\') AND " + visible_to(2) +
@@ -174,7 +175,7 @@ std::vector<Algorithm> search_algorithms(Catalog& c, const std::string& text,
 
 std::vector<AlgorithmVersion> list_versions(Catalog& c, const std::string& name) {
     get_algorithm(c, name);
-    auto s = c.db().prepare(std::string(kVersionSelect) + "WHERE a.name = ?");
+    auto s = db_of(c).prepare(std::string(kVersionSelect) + "WHERE a.name = ?");
     s.bind(1, name);
     std::vector<AlgorithmVersion> out;
     while (s.step()) out.push_back(read_version(s));
@@ -186,7 +187,7 @@ std::vector<AlgorithmVersion> list_versions(Catalog& c, const std::string& name)
 
 std::optional<AlgorithmVersion> find_version(Catalog& c, const std::string& name,
                                              const std::string& version) {
-    auto s = c.db().prepare(std::string(kVersionSelect) + "WHERE a.name = ? AND av.version = ?");
+    auto s = db_of(c).prepare(std::string(kVersionSelect) + "WHERE a.name = ? AND av.version = ?");
     s.bind(1, name).bind(2, version);
     if (!s.step()) return std::nullopt;
     return read_version(s);
@@ -200,7 +201,7 @@ AlgorithmVersion get_version(Catalog& c, const std::string& name, const std::str
 }
 
 std::vector<AlgorithmFile> list_version_files(Catalog& c, std::int64_t version_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT path, sha256, size, mode FROM algorithm_files WHERE version_id = ? ORDER BY path");
     s.bind(1, version_id);
     std::vector<AlgorithmFile> out;
@@ -258,7 +259,7 @@ bool set_version_status(Catalog& c, const VersionRef& ref, const std::string& st
     if (v.status == "revoked")
         throw Error(Errc::conflict, ref.str() + " is revoked; a revoked version stays revoked",
                     "register a new version instead");
-    auto s = c.db().prepare("UPDATE algorithm_versions SET status = ? WHERE id = ?");
+    auto s = db_of(c).prepare("UPDATE algorithm_versions SET status = ? WHERE id = ?");
     s.bind(1, status).bind(2, v.id).run();
     nlohmann::json before = {{"status", v.status}};
     nlohmann::json after = {{"status", status}, {"reason", reason}};
@@ -276,7 +277,7 @@ bool share_algorithm(Catalog& c, const std::string& algorithm, const std::string
         throw Error(Errc::usage, "algorithm '" + algorithm + "' belongs to bureau '" + bureau_code + "'");
     if (std::find(a.shared_with.begin(), a.shared_with.end(), bureau_code) != a.shared_with.end())
         return false;
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO algorithm_shares (algorithm_id, bureau_id, shared_at) VALUES (?, ?, ?)");
     s.bind(1, a.id).bind(2, b.id).bind(3, now_unix()).run();
     nlohmann::json after = {{"algorithm", algorithm}, {"bureau", bureau_code}};
@@ -287,9 +288,9 @@ bool share_algorithm(Catalog& c, const std::string& algorithm, const std::string
 void unshare_algorithm(Catalog& c, const std::string& algorithm, const std::string& bureau_code) {
     Algorithm a = get_algorithm(c, algorithm);
     Bureau b = get_bureau(c, bureau_code);
-    auto s = c.db().prepare("DELETE FROM algorithm_shares WHERE algorithm_id = ? AND bureau_id = ?");
+    auto s = db_of(c).prepare("DELETE FROM algorithm_shares WHERE algorithm_id = ? AND bureau_id = ?");
     s.bind(1, a.id).bind(2, b.id).run();
-    if (c.db().changes() == 0)
+    if (db_of(c).changes() == 0)
         throw Error(Errc::not_found, "algorithm '" + algorithm + "' is not shared with bureau '" + bureau_code + "'",
                     "see who it is shared with: pdai algo show " + algorithm);
     nlohmann::json before = {{"algorithm", algorithm}, {"bureau", bureau_code}};
@@ -298,7 +299,7 @@ void unshare_algorithm(Catalog& c, const std::string& algorithm, const std::stri
 
 Algorithm insert_algorithm(Catalog& c, const bundle::Manifest& m, std::int64_t vendor_id,
                            std::optional<std::int64_t> owner_bureau_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO algorithms (name, vendor_id, category, description, owner_bureau_id, "
         "created_at, created_by) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, m.name).bind(2, vendor_id).bind(3, m.category).bind(4, m.description);
@@ -311,7 +312,7 @@ Algorithm insert_algorithm(Catalog& c, const bundle::Manifest& m, std::int64_t v
 
 void update_algorithm_text(Catalog& c, const Algorithm& a, const bundle::Manifest& m) {
     if (a.category == m.category && a.description == m.description) return;
-    auto s = c.db().prepare("UPDATE algorithms SET category = ?, description = ? WHERE id = ?");
+    auto s = db_of(c).prepare("UPDATE algorithms SET category = ?, description = ? WHERE id = ?");
     s.bind(1, m.category).bind(2, m.description).bind(3, a.id).run();
     nlohmann::json before = {{"category", a.category}, {"description", a.description}};
     nlohmann::json after = {{"category", m.category}, {"description", m.description}};
@@ -321,7 +322,7 @@ void update_algorithm_text(Catalog& c, const Algorithm& a, const bundle::Manifes
 AlgorithmVersion insert_version(Catalog& c, const NewVersion& n) {
     const bundle::Manifest& m = *n.manifest;
     const bundle::Tree& t = *n.tree;
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO algorithm_versions (algorithm_id, version, archive_sha256, tree_sha256, "
         "size_bytes, file_count, store_path, manifest_json, licence_expires, signed_by_key, "
         "signature, registered_at, registered_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -330,8 +331,8 @@ AlgorithmVersion insert_version(Catalog& c, const NewVersion& n) {
     s.bind(7, n.store_path).bind(8, nlohmann::json(m).dump()).bind(9, m.licence_expires);
     s.bind(10, n.signed_by_key).bind(11, n.signature).bind(12, now_unix()).bind(13, c.actor());
     s.run();
-    std::int64_t id = c.db().last_insert_id();
-    auto f = c.db().prepare(
+    std::int64_t id = db_of(c).last_insert_id();
+    auto f = db_of(c).prepare(
         "INSERT INTO algorithm_files (version_id, path, sha256, size, mode) VALUES (?, ?, ?, ?, ?)");
     for (const auto& e : t.entries) {
         f.bind(1, id).bind(2, e.path).bind(3, e.sha256).bind(4, static_cast<std::int64_t>(e.size));

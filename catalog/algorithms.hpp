@@ -10,8 +10,8 @@
 #include <string_view>
 #include <vector>
 
-#include "catalog/bundle/manifest.hpp"
-#include "catalog/bundle/tree.hpp"
+#include "bundle/manifest.hpp"
+#include "bundle/tree.hpp"
 
 namespace pdai::catalog {
 

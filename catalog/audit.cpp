@@ -3,12 +3,13 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 
 namespace pdai::catalog {
 
 void audit(Catalog& c, const std::string& action, const std::string& entity,
            const std::string& key, const nlohmann::json* before, const nlohmann::json* after) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO audit_log (at, actor, action, entity, entity_key, before_json, after_json) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, now_unix()).bind(2, c.actor()).bind(3, action).bind(4, entity).bind(5, key);
@@ -18,7 +19,7 @@ void audit(Catalog& c, const std::string& action, const std::string& entity,
 }
 
 std::vector<AuditEntry> list_audit(Catalog& c, const AuditFilter& f) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT id, at, actor, action, entity, entity_key, before_json, after_json FROM audit_log "
         "WHERE (?1 IS NULL OR at >= ?1) AND (?2 IS NULL OR actor = ?2) "
         "AND (?3 IS NULL OR entity = ?3) ORDER BY id DESC LIMIT ?4");

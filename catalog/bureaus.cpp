@@ -4,6 +4,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
 
@@ -18,7 +19,7 @@ Bureau read_bureau(const Stmt& s) {
 }
 
 std::int64_t count_refs(Catalog& c, const char* sql, std::int64_t id) {
-    auto s = c.db().prepare(sql);
+    auto s = db_of(c).prepare(sql);
     s.bind(1, id).step();
     return s.i64(0);
 }
@@ -34,13 +35,13 @@ Bureau add_bureau(Catalog& c, const std::string& code, const std::string& displa
     if (find_bureau(c, code))
         throw Error(Errc::conflict, "bureau '" + code + "' already exists",
                     "see it with 'pdai bureau show " + code + "'");
-    auto taken = c.db().prepare("SELECT code FROM bureaus WHERE slurm_account = ?");
+    auto taken = db_of(c).prepare("SELECT code FROM bureaus WHERE slurm_account = ?");
     taken.bind(1, account);
     if (taken.step())
         throw Error(Errc::conflict, "Slurm account '" + account + "' already belongs to bureau '" +
                                         taken.text(0) + "'",
                     "give this bureau its own account with --account");
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO bureaus (code, display_name, slurm_account, active, created_at, created_by) "
         "VALUES (?, ?, ?, 1, ?, ?)");
     s.bind(1, code).bind(2, display_name).bind(3, account).bind(4, now_unix()).bind(5, c.actor());
@@ -52,7 +53,7 @@ Bureau add_bureau(Catalog& c, const std::string& code, const std::string& displa
 }
 
 std::vector<Bureau> list_bureaus(Catalog& c, bool include_inactive) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns +
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns +
                             " FROM bureaus WHERE ?1 OR active = 1 ORDER BY code");
     s.bind(1, include_inactive ? 1 : 0);
     std::vector<Bureau> out;
@@ -61,7 +62,7 @@ std::vector<Bureau> list_bureaus(Catalog& c, bool include_inactive) {
 }
 
 std::optional<Bureau> find_bureau(Catalog& c, const std::string& code) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM bureaus WHERE code = ?");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM bureaus WHERE code = ?");
     s.bind(1, code);
     if (!s.step()) return std::nullopt;
     return read_bureau(s);
@@ -76,7 +77,7 @@ Bureau get_bureau(Catalog& c, const std::string& code) {
 Bureau set_bureau(Catalog& c, const std::string& code, const BureauChange& change) {
     Bureau before = get_bureau(c, code);
     if (change.display_name) validate_display_name("bureau display name", *change.display_name);
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "UPDATE bureaus SET display_name = coalesce(?, display_name), "
         "active = coalesce(?, active) WHERE id = ?");
     s.bind(1, change.display_name);
@@ -107,7 +108,7 @@ void remove_bureau(Catalog& c, const std::string& code) {
                         "keep its history and deactivate it: 'pdai bureau set " + code +
                             " --inactive'");
     nlohmann::json before = b;
-    auto s = c.db().prepare("DELETE FROM bureaus WHERE id = ?");
+    auto s = db_of(c).prepare("DELETE FROM bureaus WHERE id = ?");
     s.bind(1, b.id).run();
     audit(c, "bureau.remove", "bureau", code, &before, nullptr);
 }
@@ -118,7 +119,7 @@ Member add_member(Catalog& c, const std::string& code, const std::string& unix_u
     validate_identifier("unix user", unix_user);
     if (role != "member" && role != "admin")
         throw Error(Errc::usage, "unknown role '" + role + "'", "use member or admin");
-    auto exists = c.db().prepare(
+    auto exists = db_of(c).prepare(
         "SELECT role FROM bureau_members WHERE bureau_id = ? AND unix_user = ?");
     exists.bind(1, b.id).bind(2, unix_user);
     if (exists.step())
@@ -126,7 +127,7 @@ Member add_member(Catalog& c, const std::string& code, const std::string& unix_u
                                         (exists.text(0) == "admin" ? "n admin" : " member") +
                                         " of bureau '" + code + "'");
     Member m{code, unix_user, role, now_unix()};
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO bureau_members (bureau_id, unix_user, role, added_at) VALUES (?, ?, ?, ?)");
     s.bind(1, b.id).bind(2, unix_user).bind(3, role).bind(4, m.added_at).run();
     nlohmann::json after = m;
@@ -136,7 +137,7 @@ Member add_member(Catalog& c, const std::string& code, const std::string& unix_u
 
 void remove_member(Catalog& c, const std::string& code, const std::string& unix_user) {
     Bureau b = get_bureau(c, code);
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "DELETE FROM bureau_members WHERE bureau_id = ? AND unix_user = ? RETURNING role, added_at");
     s.bind(1, b.id).bind(2, unix_user);
     if (!s.step())
@@ -149,7 +150,7 @@ void remove_member(Catalog& c, const std::string& code, const std::string& unix_
 
 std::vector<Member> list_members(Catalog& c, const std::string& code) {
     Bureau b = get_bureau(c, code);
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT unix_user, role, added_at FROM bureau_members WHERE bureau_id = ? "
         "ORDER BY unix_user");
     s.bind(1, b.id);
@@ -159,7 +160,7 @@ std::vector<Member> list_members(Catalog& c, const std::string& code) {
 }
 
 std::vector<Member> memberships_of(Catalog& c, const std::string& unix_user) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT b.code, m.role, m.added_at FROM bureau_members m JOIN bureaus b "
         "ON b.id = m.bureau_id WHERE m.unix_user = ? ORDER BY b.code");
     s.bind(1, unix_user);

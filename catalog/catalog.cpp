@@ -9,6 +9,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "catalog/db_access.hpp"
 #include "catalog/migrations.hpp"
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
@@ -53,45 +54,74 @@ std::string format_time(std::int64_t t) {
     return buf;
 }
 
+Db& db_of(Catalog& c) noexcept { return *c.db_; }
+
+Catalog::Catalog(std::unique_ptr<Db> db, std::string actor)
+    : db_(std::move(db)), path_(db_->path()), actor_(std::move(actor)) {}
+Catalog::Catalog(Catalog&&) noexcept = default;
+Catalog& Catalog::operator=(Catalog&&) noexcept = default;
+Catalog::~Catalog() = default;
+
+int Catalog::schema_version() { return catalog::schema_version(*db_); }
+
+std::int64_t Catalog::data_version() {
+    auto s = db_->prepare("PRAGMA data_version");  // finalized at once: no read left open
+    s.step();
+    return s.i64(0);
+}
+
+Catalog::WriteScope::WriteScope(Catalog& c) : c_(c) { c_.db_->exec("BEGIN IMMEDIATE"); }
+
+Catalog::WriteScope::~WriteScope() {
+    if (!done_) sqlite3_exec(c_.db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+}
+
+void Catalog::WriteScope::commit() {
+    c_.db_->exec("COMMIT");
+    done_ = true;
+}
+
 void Catalog::configure_connection() {
+    Db& db = *db_;
     // Per-connection settings; journal_mode=WAL is persistent and set at init.
-    db_.exec("PRAGMA foreign_keys = ON");
-    db_.exec("PRAGMA synchronous = FULL");
-    if (!db_.read_only()) {
+    db.exec("PRAGMA foreign_keys = ON");
+    db.exec("PRAGMA synchronous = FULL");
+    if (!db.read_only()) {
         // Keep -wal and -shm when the last writer closes: bureau users and the plugin read
         // the catalog without write access to its directory, and SQLite can only open a WAL
         // database read-only when those files already exist.
         int persist = 1;
-        sqlite3_file_control(db_.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
+        sqlite3_file_control(db.get(), "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         // Without a size limit a persisted WAL keeps its frames after the last writer's
         // checkpoint, and every later open recovers it: with a 290 MB WAL left by a big
         // import, each read-only `pdai quota show` took 145 ms instead of 30 ms. A limit makes
         // the last writer truncate the WAL to zero bytes as it closes (and to 16 MiB after a
         // checkpoint while others write).
-        db_.exec("PRAGMA journal_size_limit = 16777216");
+        db.exec("PRAGMA journal_size_limit = 16777216");
     }
 }
 
 void Catalog::check_schema(bool writable) {
-    int app = application_id(db_);
-    int version = schema_version(db_);
+    Db& db = *db_;
+    int app = application_id(db);
+    int version = catalog::schema_version(db);
     if (app != kApplicationId && !(app == 0 && version == 0))
-        throw Error(Errc::busy, db_.path() + " is an SQLite database but not a pdai catalog",
+        throw Error(Errc::busy, db.path() + " is an SQLite database but not a pdai catalog",
                     "point --catalog at a catalog made by 'pdai catalog init'");
     int latest = latest_schema_version();
     if (version > latest)
         throw Error(Errc::busy,
-                    "catalog " + db_.path() + " has schema version " + std::to_string(version) +
+                    "catalog " + db.path() + " has schema version " + std::to_string(version) +
                         ", newer than this pdai understands (" + std::to_string(latest) + ")",
                     "use the pdai release that wrote it, or upgrade pdai");
     if (version == latest) return;
     if (!writable)
         throw Error(Errc::busy,
-                    "catalog " + db_.path() + " has schema version " + std::to_string(version) +
+                    "catalog " + db.path() + " has schema version " + std::to_string(version) +
                         " and needs migrating to " + std::to_string(latest),
                     "ask a platform admin to run 'pdai catalog init', which migrates it");
-    Transaction tx(db_);
-    migrate_to(db_, latest);  // re-reads the version under the write lock: racing openers agree
+    Transaction tx(db);
+    migrate_to(db, latest);  // re-reads the version under the write lock: racing openers agree
     tx.commit();
 }
 
@@ -106,8 +136,8 @@ Catalog Catalog::open(const OpenOptions& opts) {
         throw Error(Errc::failure,
                     "catalog " + opts.path + " is read-only for user " + current_user(),
                     "changing the catalog needs write access (platform admins only)");
-    Db db(opts.path, opts.write ? Db::Mode::read_write : Db::Mode::read_only,
-          opts.busy_timeout_ms);
+    auto db = std::make_unique<Db>(opts.path, opts.write ? Db::Mode::read_write : Db::Mode::read_only,
+                                   opts.busy_timeout_ms);
     Catalog c(std::move(db), current_user());
     c.configure_connection();
     c.check_schema(opts.write);
@@ -131,11 +161,10 @@ std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) ::close(fd);
     }
-    Db db(path, Db::Mode::create, busy_timeout_ms);
-    Catalog c(std::move(db), current_user());
-    if (!existed || schema_version(c.db_) == 0) {
+    Catalog c(std::make_unique<Db>(path, Db::Mode::create, busy_timeout_ms), current_user());
+    if (!existed || c.schema_version() == 0) {
         // WAL lets readers (the plugin, bureau users) run while an admin writes.
-        auto s = c.db_.prepare("PRAGMA journal_mode = WAL");
+        auto s = c.db_->prepare("PRAGMA journal_mode = WAL");
         s.step();
     }
     c.configure_connection();

@@ -1,14 +1,20 @@
 // The catalog: one SQLite file (WAL) that is pdai's source of truth. A Catalog holds the
-// connection and who is acting (for the audit log); repositories take a Catalog&.
+// connection and who is acting (for the audit log); repositories take a Catalog&. The
+// connection itself is private to catalog/ (catalog/db_access.hpp): SQL lives only here.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <type_traits>
 #include <utility>
 
-#include "catalog/sqlite.hpp"
-
 namespace pdai::catalog {
+
+class Db;
+class Catalog;
+// The connection behind a Catalog, for catalog/'s own repositories (catalog/db_access.hpp).
+Db& db_of(Catalog& c) noexcept;
 
 struct OpenOptions {
     std::string path;
@@ -25,15 +31,37 @@ public:
     // Returns true when the catalog was created, false when it already existed.
     static std::pair<Catalog, bool> init(const std::string& path, int busy_timeout_ms);
 
-    Db& db() noexcept { return db_; }
-    const std::string& path() const noexcept { return db_.path(); }
+    Catalog(Catalog&&) noexcept;
+    Catalog& operator=(Catalog&&) noexcept;
+    ~Catalog();
+
+    const std::string& path() const noexcept { return path_; }
     const std::string& actor() const noexcept { return actor_; }
     void set_actor(std::string a) { actor_ = std::move(a); }
+    int schema_version();
+    // SQLite's data_version: changes whenever another connection commits (cheap; no I/O
+    // beyond the WAL index), so a long-lived reader knows when to reload.
+    std::int64_t data_version();
+
+    // BEGIN IMMEDIATE on construction (the write lock up front, so concurrent writers wait
+    // in the busy handler instead of failing on upgrade); ROLLBACK unless commit() ran.
+    class WriteScope {
+    public:
+        explicit WriteScope(Catalog& c);
+        ~WriteScope();
+        WriteScope(const WriteScope&) = delete;
+        WriteScope& operator=(const WriteScope&) = delete;
+        void commit();
+
+    private:
+        Catalog& c_;
+        bool done_ = false;
+    };
 
     // Runs f inside one BEGIN IMMEDIATE transaction: all of f's writes or none.
     template <class F>
     decltype(auto) write(F&& f) {
-        Transaction tx(db_);
+        WriteScope tx(*this);
         if constexpr (std::is_void_v<decltype(f())>) {
             f();
             tx.commit();
@@ -45,11 +73,13 @@ public:
     }
 
 private:
-    Catalog(Db db, std::string actor) : db_(std::move(db)), actor_(std::move(actor)) {}
+    friend Db& db_of(Catalog& c) noexcept;
+    Catalog(std::unique_ptr<Db> db, std::string actor);
     void configure_connection();
     void check_schema(bool writable);
 
-    Db db_;
+    std::unique_ptr<Db> db_;
+    std::string path_;
     std::string actor_;
 };
 

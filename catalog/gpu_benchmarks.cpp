@@ -5,6 +5,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/gpu_types.hpp"
 #include "common/error.hpp"
 
@@ -53,7 +54,7 @@ void validate(const GpuBenchmark& b) {
 void add_gpu_benchmarks(Catalog& c, std::vector<GpuBenchmark> rows) {
     if (rows.empty()) return;
     auto now = now_unix();
-    auto ins = c.db().prepare(
+    auto ins = db_of(c).prepare(
         "INSERT INTO gpu_benchmarks (gpu_type_id, host, device_index, device_uuid, device_name, "
         "kind, dtype, size, tflops, gbps, spread, repeats, weight, reference_type, measured_at, "
         "measured_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -84,7 +85,7 @@ std::vector<GpuBenchmark> list_gpu_benchmarks(Catalog& c, const std::optional<st
     std::string sql = kSelect;
     if (gpu_type) sql += " WHERE t.name = ?";
     sql += " ORDER BY b.measured_at, b.id";
-    auto s = c.db().prepare(sql);
+    auto s = db_of(c).prepare(sql);
     if (gpu_type) s.bind(1, *gpu_type);
     std::vector<GpuBenchmark> out;
     while (s.step()) out.push_back(read_row(s));

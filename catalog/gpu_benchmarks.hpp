@@ -1,5 +1,5 @@
 // Benchmark figures `pdai gpu bench --save` measured, per GPU type, from which the type's
-// weight is derived (jobs/inventory/gpu_weight.hpp). Rows are only ever added: the history
+// weight is derived (inventory/gpu_weight.hpp). Rows are only ever added: the history
 // shows how a weight came about.
 #pragma once
 

@@ -5,6 +5,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
 
@@ -56,7 +57,7 @@ GpuType add_gpu_type(Catalog& c, const std::string& name, double weight, double 
         throw Error(Errc::conflict, "GPU type '" + name + "' already exists",
                     "change it with 'pdai gpu type set " + name + "'");
     auto now = now_unix();
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO gpu_types (name, vendor, weight, price_cny, memory_mib, created_at, "
         "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)");
     s.bind(1, name).bind(2, vendor).bind(3, weight).bind(4, price_cny).bind(5, memory_mib);
@@ -68,14 +69,14 @@ GpuType add_gpu_type(Catalog& c, const std::string& name, double weight, double 
 }
 
 std::vector<GpuType> list_gpu_types(Catalog& c) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM gpu_types ORDER BY name");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM gpu_types ORDER BY name");
     std::vector<GpuType> out;
     while (s.step()) out.push_back(read_type(s));
     return out;
 }
 
 std::optional<GpuType> find_gpu_type(Catalog& c, const std::string& name) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM gpu_types WHERE name = ?");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM gpu_types WHERE name = ?");
     s.bind(1, name);
     if (!s.step()) return std::nullopt;
     return read_type(s);
@@ -94,14 +95,14 @@ GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& c
     if (ch.vendor && !ch.vendor->empty()) validate_identifier("GPU vendor", *ch.vendor);
     validate_memory(ch.memory_mib);
     if (ch.match && !ch.match->empty()) validate_match_pattern(*ch.match);
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "UPDATE gpu_types SET weight = coalesce(?, weight), price_cny = coalesce(?, price_cny), "
         "vendor = coalesce(?, vendor), memory_mib = coalesce(?, memory_mib), updated_at = ? "
         "WHERE id = ?");
     s.bind(1, ch.weight).bind(2, ch.price_cny).bind(3, ch.vendor).bind(4, ch.memory_mib);
     s.bind(5, now_unix()).bind(6, before.id).run();
     if (ch.match) {
-        auto m = c.db().prepare("UPDATE gpu_types SET match_pattern = ? WHERE id = ?");
+        auto m = db_of(c).prepare("UPDATE gpu_types SET match_pattern = ? WHERE id = ?");
         std::optional<std::string> pattern;
         if (!ch.match->empty()) pattern = *ch.match;
         m.bind(1, pattern).bind(2, before.id).run();

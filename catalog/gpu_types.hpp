@@ -20,7 +20,7 @@ struct GpuType {
     std::optional<std::int64_t> memory_mib;
     std::int64_t created_at = 0, updated_at = 0;
     // A glob over CUDA device names ("NVIDIA H100*"); `pdai gpu probe --register` maps a
-    // card to the type whose pattern matches it (see jobs/inventory/gpu_match.hpp).
+    // card to the type whose pattern matches it (see inventory/gpu_match.hpp).
     std::optional<std::string> match;
 };
 

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "common/error.hpp"
 
 namespace pdai::catalog {
@@ -60,13 +61,13 @@ std::optional<JobRecord> one(Stmt& s) {
 }  // namespace
 
 std::int64_t next_job_id(Catalog& c) {
-    auto s = c.db().prepare("SELECT coalesce(max(id), 0) + 1 FROM jobs");
+    auto s = db_of(c).prepare("SELECT coalesce(max(id), 0) + 1 FROM jobs");
     s.step();
     return s.i64(0);
 }
 
 std::int64_t insert_job(Catalog& c, const NewJobRecord& j) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO jobs (kind, backend, cluster, bureau_id, unix_user, algorithm_version_id, "
         "state, gpu_type, gpus_per_task, nodes, tasks, time_limit_minutes, idempotency_key, "
         "request_json, workdir, submitted_at) "
@@ -77,45 +78,45 @@ std::int64_t insert_job(Catalog& c, const NewJobRecord& j) {
     s.bind(13, j.idempotency_key).bind(14, j.request_json).bind(15, j.workdir);
     s.bind(16, j.submitted_at ? *j.submitted_at : now_unix());
     s.run();
-    return c.db().last_insert_id();
+    return db_of(c).last_insert_id();
 }
 
 void set_job_workdir(Catalog& c, std::int64_t id, const std::string& workdir) {
-    auto s = c.db().prepare("UPDATE jobs SET workdir = ? WHERE id = ?");
+    auto s = db_of(c).prepare("UPDATE jobs SET workdir = ? WHERE id = ?");
     s.bind(1, workdir).bind(2, id).run();
 }
 
 void set_job_submitted(Catalog& c, std::int64_t id, std::optional<std::int64_t> slurm_job_id,
                        const std::string& state) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "UPDATE jobs SET slurm_job_id = ?, state = ?, exit_code = NULL, ended_at = NULL "
         "WHERE id = ?");
     s.bind(1, slurm_job_id).bind(2, state).bind(3, id).run();
 }
 
 void record_job_accepted(Catalog& c, std::int64_t id, std::int64_t backend_job_id, const std::string& state) {
-    auto j = c.db().prepare(
+    auto j = db_of(c).prepare(
         "UPDATE jobs SET slurm_job_id = ?1, state = CASE state WHEN 'submitting' THEN ?2 ELSE state END "
         "WHERE id = ?3");
     j.bind(1, backend_job_id).bind(2, state).bind(3, id).run();
-    auto t = c.db().prepare(
+    auto t = db_of(c).prepare(
         "UPDATE job_tasks SET slurm_job_id = ?1, state = CASE state WHEN 'submitting' THEN ?2 ELSE state END "
         "WHERE job_id = ?3 AND slurm_job_id IS NULL");
     t.bind(1, backend_job_id).bind(2, state).bind(3, id).run();
 }
 
 bool delete_unaccepted_job(Catalog& c, std::int64_t id) {
-    auto t = c.db().prepare(
+    auto t = db_of(c).prepare(
         "DELETE FROM job_tasks WHERE job_id = ?1 AND EXISTS (SELECT 1 FROM jobs WHERE id = ?1 "
         "AND state = 'submitting' AND slurm_job_id IS NULL)");
     t.bind(1, id).run();
-    auto j = c.db().prepare("DELETE FROM jobs WHERE id = ? AND state = 'submitting' AND slurm_job_id IS NULL");
+    auto j = db_of(c).prepare("DELETE FROM jobs WHERE id = ? AND state = 'submitting' AND slurm_job_id IS NULL");
     j.bind(1, id).run();
-    return c.db().changes() > 0;
+    return db_of(c).changes() > 0;
 }
 
 std::vector<JobRecord> list_unaccepted_jobs(Catalog& c, const std::string& cluster) {
-    auto s = c.db().prepare(std::string(kSelect) +
+    auto s = db_of(c).prepare(std::string(kSelect) +
                             "WHERE j.backend = 'slurm' AND j.cluster = ? AND j.state = 'submitting' "
                             "AND j.slurm_job_id IS NULL ORDER BY j.id");
     s.bind(1, cluster);
@@ -127,14 +128,14 @@ std::vector<JobRecord> list_unaccepted_jobs(Catalog& c, const std::string& clust
 void update_job_state(Catalog& c, std::int64_t id, const std::string& state,
                       std::optional<int> exit_code, std::optional<std::int64_t> started_at,
                       std::optional<std::int64_t> ended_at) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "UPDATE jobs SET state = ?, exit_code = coalesce(?, exit_code), "
         "started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at) WHERE id = ?");
     s.bind(1, state).bind(2, exit_code).bind(3, started_at).bind(4, ended_at).bind(5, id).run();
 }
 
 std::optional<JobRecord> find_job(Catalog& c, std::int64_t id) {
-    auto s = c.db().prepare(std::string(kSelect) + "WHERE j.id = ?");
+    auto s = db_of(c).prepare(std::string(kSelect) + "WHERE j.id = ?");
     s.bind(1, id);
     return one(s);
 }
@@ -146,14 +147,14 @@ JobRecord get_job(Catalog& c, std::int64_t id) {
 }
 
 std::optional<JobRecord> find_job_by_key(Catalog& c, const std::string& idempotency_key) {
-    auto s = c.db().prepare(std::string(kSelect) + "WHERE j.idempotency_key = ?");
+    auto s = db_of(c).prepare(std::string(kSelect) + "WHERE j.idempotency_key = ?");
     s.bind(1, idempotency_key);
     return one(s);
 }
 
 std::optional<JobRecord> find_job_by_slurm_id(Catalog& c, const std::optional<std::string>& cluster,
                                               std::int64_t slurm_job_id) {
-    auto s = c.db().prepare(std::string(kSelect) +
+    auto s = db_of(c).prepare(std::string(kSelect) +
                             "WHERE j.backend = 'slurm' AND (?1 IS NULL OR j.cluster = ?1) AND (j.slurm_job_id = ?2 "
                             "OR j.id IN (SELECT job_id FROM job_tasks WHERE slurm_job_id = ?2)) "
                             "ORDER BY j.id DESC LIMIT 1");
@@ -172,7 +173,7 @@ std::vector<JobRecord> list_jobs(Catalog& c, const JobFilter& f) {
     }
     sql += " ORDER BY j.id DESC";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
-    auto s = c.db().prepare(sql);
+    auto s = db_of(c).prepare(sql);
     s.bind(1, f.bureau).bind(2, f.user).bind(3, f.since);
     for (std::size_t i = 0; i < f.states.size(); ++i) s.bind(static_cast<int>(i) + 4, f.states[i]);
     std::vector<JobRecord> out;
@@ -182,7 +183,7 @@ std::vector<JobRecord> list_jobs(Catalog& c, const JobFilter& f) {
 
 void set_tasks_submitted(Catalog& c, std::int64_t job_id, const std::vector<int>& indices,
                          std::optional<std::int64_t> slurm_job_id, const std::string& state) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO job_tasks (job_id, task_index, slurm_job_id, state) VALUES (?, ?, ?, ?) "
         "ON CONFLICT (job_id, task_index) DO UPDATE SET slurm_job_id = excluded.slurm_job_id, "
         "state = excluded.state, exit_code = NULL, started_at = NULL, ended_at = NULL");
@@ -196,7 +197,7 @@ void set_tasks_submitted(Catalog& c, std::int64_t job_id, const std::vector<int>
 void update_task_state(Catalog& c, std::int64_t job_id, int index, const std::string& state,
                        std::optional<int> exit_code, std::optional<std::int64_t> started_at,
                        std::optional<std::int64_t> ended_at) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "UPDATE job_tasks SET state = ?, exit_code = coalesce(?, exit_code), "
         "started_at = coalesce(?, started_at), ended_at = coalesce(?, ended_at) "
         "WHERE job_id = ? AND task_index = ?");
@@ -205,7 +206,7 @@ void update_task_state(Catalog& c, std::int64_t job_id, int index, const std::st
 }
 
 std::vector<JobTaskRecord> list_job_tasks(Catalog& c, std::int64_t job_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT job_id, task_index, slurm_job_id, state, exit_code, started_at, ended_at "
         "FROM job_tasks WHERE job_id = ? ORDER BY task_index");
     s.bind(1, job_id);

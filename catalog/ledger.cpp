@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 
 namespace pdai::catalog {
 namespace {
@@ -58,7 +59,7 @@ constexpr const char* kInsert =
 
 // Adds (sign +1) or takes away (sign -1) one row's figures from its day in usage_daily.
 void roll(Catalog& c, const LedgerRow& r, int sign) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO usage_daily (day, account, unix_user, algorithm, algorithm_version, vendor, "
         "gpu_type, jobs, ok_jobs, gpu_hours, cuh, cost_cny) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,"
         "?10,?11,?12) ON CONFLICT DO UPDATE SET jobs = jobs + excluded.jobs, ok_jobs = ok_jobs + "
@@ -71,7 +72,7 @@ void roll(Catalog& c, const LedgerRow& r, int sign) {
     s.bind(9, r.exit_state == "COMPLETED" ? sign : 0).bind(10, f * r.gpu_hours);
     s.bind(11, f * r.cuh).bind(12, f * r.cost_cny);
     s.run();
-    auto m = c.db().prepare(
+    auto m = db_of(c).prepare(
         "INSERT INTO usage_monthly (month, account, algorithm, algorithm_version, vendor, gpu_type, "
         "jobs, ok_jobs, gpu_hours, cuh, cost_cny) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) "
         "ON CONFLICT DO UPDATE SET jobs = jobs + excluded.jobs, ok_jobs = ok_jobs + "
@@ -87,7 +88,7 @@ void roll(Catalog& c, const LedgerRow& r, int sign) {
 }  // namespace
 
 std::optional<LedgerRow> ledger_row(Catalog& c, std::int64_t id) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM usage_ledger WHERE id = ?");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM usage_ledger WHERE id = ?");
     s.bind(1, id);
     if (!s.step()) return std::nullopt;
     return read_row(s);
@@ -96,7 +97,7 @@ std::optional<LedgerRow> ledger_row(Catalog& c, std::int64_t id) {
 std::optional<LedgerRow> current_ledger_row(Catalog& c, const std::string& cluster,
                                             std::int64_t slurm_job_id,
                                             std::optional<std::int64_t> array_task_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         std::string("SELECT ") + kColumns +
         " FROM usage_ledger u WHERE cluster = ?1 AND slurm_job_id = ?2 AND array_task_id IS ?3 "
         "AND NOT EXISTS (SELECT 1 FROM usage_ledger x WHERE x.corrects_id = u.id) "
@@ -107,10 +108,10 @@ std::optional<LedgerRow> current_ledger_row(Catalog& c, const std::string& clust
 }
 
 std::int64_t append_ledger_row(Catalog& c, const LedgerRow& row) {
-    auto s = c.db().prepare(kInsert);
+    auto s = db_of(c).prepare(kInsert);
     bind_row(s, row);
     s.run();
-    const std::int64_t id = c.db().last_insert_id();
+    const std::int64_t id = db_of(c).last_insert_id();
     if (row.corrects_id) {
         if (auto old = ledger_row(c, *row.corrects_id)) roll(c, *old, -1);
     }
@@ -119,7 +120,7 @@ std::int64_t append_ledger_row(Catalog& c, const LedgerRow& row) {
 }
 
 void append_ledger_rows_raw(Catalog& c, const std::vector<LedgerRow>& rows) {
-    auto s = c.db().prepare(kInsert);
+    auto s = db_of(c).prepare(kInsert);
     for (const auto& r : rows) {
         bind_row(s, r);
         s.run();
@@ -128,16 +129,16 @@ void append_ledger_rows_raw(Catalog& c, const std::vector<LedgerRow>& rows) {
 }
 
 void rebuild_usage_daily(Catalog& c) {
-    c.db().exec("DELETE FROM usage_daily");
-    c.db().exec(
+    db_of(c).exec("DELETE FROM usage_daily");
+    db_of(c).exec(
         "INSERT INTO usage_daily SELECT start_at / 86400, account, unix_user, "
         "COALESCE(algorithm, ''), COALESCE(algorithm_version, ''), COALESCE(vendor, ''), "
         "COALESCE(gpu_type, ''), COUNT(*), SUM(exit_state = 'COMPLETED'), SUM(gpu_hours), "
         "SUM(cuh), SUM(cost_cny) FROM usage_ledger u "
         "WHERE NOT EXISTS (SELECT 1 FROM usage_ledger x WHERE x.corrects_id = u.id) "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7");
-    c.db().exec("DELETE FROM usage_monthly");
-    c.db().exec(
+    db_of(c).exec("DELETE FROM usage_monthly");
+    db_of(c).exec(
         "INSERT INTO usage_monthly SELECT CAST(strftime('%Y', day * 86400, 'unixepoch') AS INTEGER) "
         "* 12 + CAST(strftime('%m', day * 86400, 'unixepoch') AS INTEGER) - 1, account, algorithm, "
         "algorithm_version, vendor, gpu_type, SUM(jobs), SUM(ok_jobs), SUM(gpu_hours), SUM(cuh), "
@@ -160,7 +161,7 @@ std::optional<std::int64_t> month_index_if_start(std::int64_t t) {
 }
 
 std::vector<LedgerRow> ledger_rows(Catalog& c, const std::string& cluster, std::int64_t slurm_job_id) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns +
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns +
                             " FROM usage_ledger WHERE cluster = ? AND slurm_job_id = ? ORDER BY id");
     s.bind(1, cluster).bind(2, slurm_job_id);
     std::vector<LedgerRow> out;
@@ -169,23 +170,23 @@ std::vector<LedgerRow> ledger_rows(Catalog& c, const std::string& cluster, std::
 }
 
 std::int64_t ledger_row_count(Catalog& c) {
-    auto s = c.db().prepare("SELECT COUNT(*) FROM usage_ledger");
+    auto s = db_of(c).prepare("SELECT COUNT(*) FROM usage_ledger");
     s.step();
     return s.i64(0);
 }
 
 bool pdai_job_exists(Catalog& c, std::int64_t id) {
-    auto s = c.db().prepare("SELECT 1 FROM jobs WHERE id = ?");
+    auto s = db_of(c).prepare("SELECT 1 FROM jobs WHERE id = ?");
     s.bind(1, id);
     return s.step();
 }
 
 void replace_liens(Catalog& c, const std::string& cluster, const std::vector<LienRow>& liens,
                    std::int64_t liens_at) {
-    auto del = c.db().prepare("DELETE FROM liens WHERE cluster = ?");
+    auto del = db_of(c).prepare("DELETE FROM liens WHERE cluster = ?");
     del.bind(1, cluster);
     del.run();
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT OR REPLACE INTO liens (cluster, slurm_job_id, bureau_id, gpu_type, gpus, tasks, "
         "nodes, time_limit_minutes, concurrent_gpus, bound_cuh, state) "
         "VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11)");
@@ -196,7 +197,7 @@ void replace_liens(Catalog& c, const std::string& cluster, const std::vector<Lie
         s.run();
         s.reset();
     }
-    auto st = c.db().prepare(
+    auto st = db_of(c).prepare(
         "INSERT INTO sync_state (cluster, liens_at) VALUES (?1, ?2) "
         "ON CONFLICT (cluster) DO UPDATE SET liens_at = excluded.liens_at");
     st.bind(1, cluster).bind(2, liens_at);
@@ -210,7 +211,7 @@ std::optional<SyncState> find_sync_state(Catalog& c, const std::string& cluster)
 }
 
 std::vector<SyncState> list_sync_states(Catalog& c) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT cluster, watermark, liens_at, last_run_at FROM sync_state ORDER BY cluster");
     std::vector<SyncState> out;
     while (s.step()) out.push_back({s.text(0), s.i64(1), s.opt_i64(2), s.opt_i64(3)});
@@ -218,7 +219,7 @@ std::vector<SyncState> list_sync_states(Catalog& c) {
 }
 
 void set_sync_run(Catalog& c, const std::string& cluster, std::int64_t watermark, std::int64_t at) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO sync_state (cluster, watermark, last_run_at) VALUES (?1, ?2, ?3) "
         "ON CONFLICT (cluster) DO UPDATE SET watermark = MAX(watermark, excluded.watermark), "
         "last_run_at = excluded.last_run_at");
@@ -227,14 +228,14 @@ void set_sync_run(Catalog& c, const std::string& cluster, std::int64_t watermark
 }
 
 std::vector<AccountBureau> account_bureaus(Catalog& c) {
-    auto s = c.db().prepare("SELECT id, code, slurm_account FROM bureaus ORDER BY id");
+    auto s = db_of(c).prepare("SELECT id, code, slurm_account FROM bureaus ORDER BY id");
     std::vector<AccountBureau> out;
     while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2)});
     return out;
 }
 
 std::vector<std::pair<std::string, std::string>> algorithm_vendors(Catalog& c) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT a.name, v.name FROM algorithms a JOIN vendors v ON v.id = a.vendor_id");
     std::vector<std::pair<std::string, std::string>> out;
     while (s.step()) out.emplace_back(s.text(0), s.text(1));

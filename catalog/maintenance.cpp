@@ -8,6 +8,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/migrations.hpp"
 #include "common/error.hpp"
 
@@ -80,7 +81,7 @@ void backup_catalog(Catalog& c, const std::string& dest, bool overwrite) {
     try {
         {
             Db out(tmp.string(), Db::Mode::create, 5000);
-            copy_db(c.db(), out, "writing the backup");
+            copy_db(db_of(c), out, "writing the backup");
             // A backup is one self-contained file: no -wal beside it.
             out.exec("PRAGMA journal_mode = DELETE");
         }

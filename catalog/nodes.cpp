@@ -5,6 +5,7 @@
 #include "catalog/audit.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/gpu_types.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
@@ -13,7 +14,7 @@ namespace pdai::catalog {
 namespace {
 
 std::map<std::string, std::int64_t> node_gpus(Catalog& c, std::int64_t node_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT t.name, g.count FROM node_gpus g JOIN gpu_types t ON t.id = g.gpu_type_id "
         "WHERE g.node_id = ?");
     s.bind(1, node_id);
@@ -43,12 +44,12 @@ struct NodeWriter {
     explicit NodeWriter(Catalog& cat) : c(cat) {}
 
     Catalog& c;
-    Stmt insert_node = c.db().prepare(
+    Stmt insert_node = db_of(c).prepare(
         "INSERT INTO nodes (host, owner_bureau_id, state, source, created_at, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?)");
     Stmt insert_gpus =
-        c.db().prepare("INSERT INTO node_gpus (node_id, gpu_type_id, count) VALUES (?, ?, ?)");
-    Stmt exists = c.db().prepare("SELECT 1 FROM nodes WHERE host = ?");
+        db_of(c).prepare("INSERT INTO node_gpus (node_id, gpu_type_id, count) VALUES (?, ?, ?)");
+    Stmt exists = db_of(c).prepare("SELECT 1 FROM nodes WHERE host = ?");
     std::map<std::string, std::int64_t> bureau_ids, type_ids;
 
     std::int64_t bureau_id(const std::string& code) {
@@ -82,7 +83,7 @@ struct NodeWriter {
         insert_node.bind(1, n.host).bind(2, owner).bind(3, n.state).bind(4, source);
         insert_node.bind(5, now).bind(6, now).run();
         insert_node.reset();
-        auto id = c.db().last_insert_id();
+        auto id = db_of(c).last_insert_id();
         for (const auto& [type, count] : gpus) {
             insert_gpus.bind(1, id).bind(2, type).bind(3, count).run();
             insert_gpus.reset();
@@ -296,31 +297,31 @@ void put_node(Catalog& c, const NodeSpec& spec, const std::string& source) {
                                          " must be positive");
         gpus.emplace_back(w.type_id(type), count);
     }
-    auto del = c.db().prepare("DELETE FROM node_gpus WHERE node_id = ?");
+    auto del = db_of(c).prepare("DELETE FROM node_gpus WHERE node_id = ?");
     del.bind(1, existing->id).run();
     for (const auto& [type, count] : gpus) {
         w.insert_gpus.bind(1, existing->id).bind(2, type).bind(3, count).run();
         w.insert_gpus.reset();
     }
-    auto up = c.db().prepare("UPDATE nodes SET state = ?, source = ?, updated_at = ? WHERE id = ?");
+    auto up = db_of(c).prepare("UPDATE nodes SET state = ?, source = ?, updated_at = ? WHERE id = ?");
     up.bind(1, spec.state).bind(2, source).bind(3, now_unix()).bind(4, existing->id).run();
 }
 
 void set_node_state(Catalog& c, const std::string& host, const std::string& state) {
-    auto s = c.db().prepare("UPDATE nodes SET state = ?, updated_at = ? WHERE host = ?");
+    auto s = db_of(c).prepare("UPDATE nodes SET state = ?, updated_at = ? WHERE host = ?");
     s.bind(1, state).bind(2, now_unix()).bind(3, host).run();
-    if (c.db().changes() == 0) throw Error(Errc::not_found, "unknown node '" + host + "'");
+    if (db_of(c).changes() == 0) throw Error(Errc::not_found, "unknown node '" + host + "'");
 }
 
 std::vector<Node> list_nodes(Catalog& c) {
-    auto s = c.db().prepare(std::string(kSelect) + " ORDER BY n.host");
+    auto s = db_of(c).prepare(std::string(kSelect) + " ORDER BY n.host");
     std::vector<Node> out;
     std::map<std::int64_t, std::size_t> index;
     while (s.step()) {
         index[s.i64(0)] = out.size();
         out.push_back(read_node(s));
     }
-    auto g = c.db().prepare(
+    auto g = db_of(c).prepare(
         "SELECT g.node_id, t.name, g.count FROM node_gpus g JOIN gpu_types t "
         "ON t.id = g.gpu_type_id");
     while (g.step())
@@ -330,7 +331,7 @@ std::vector<Node> list_nodes(Catalog& c) {
 }
 
 std::optional<Node> find_node(Catalog& c, const std::string& host) {
-    auto s = c.db().prepare(std::string(kSelect) + " WHERE n.host = ?");
+    auto s = db_of(c).prepare(std::string(kSelect) + " WHERE n.host = ?");
     s.bind(1, host);
     if (!s.step()) return std::nullopt;
     Node n = read_node(s);
@@ -343,7 +344,7 @@ void remove_node(Catalog& c, const std::string& host) {
     if (!n)
         throw Error(Errc::not_found, "unknown node '" + host + "'",
                     "list nodes with 'pdai node list'");
-    auto s = c.db().prepare("DELETE FROM nodes WHERE id = ?");
+    auto s = db_of(c).prepare("DELETE FROM nodes WHERE id = ?");
     s.bind(1, n->id).run();
     nlohmann::json before = *n;
     audit(c, "node.remove", "node", host, &before, nullptr);

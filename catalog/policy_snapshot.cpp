@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "common/error.hpp"
 
 namespace pdai::catalog {
@@ -139,7 +140,7 @@ void load_liens(Db& db, const std::string& cluster, const BureauById& by_id, Pol
 PolicySnapshot load_policy_snapshot(Catalog& c, const SnapshotQuery& query) {
     PolicySnapshot out;
     out.snapshot.taken_at = query.now;
-    Db& db = c.db();
+    Db& db = db_of(c);
     ReadTransaction tx(db);
     const BureauById by_id = load_bureaus(db, out.snapshot);
     load_gpu_types(db, out.snapshot, by_id);

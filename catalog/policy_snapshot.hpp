@@ -12,7 +12,7 @@
 #include <string>
 #include <unordered_map>
 
-#include "jobs/policy/quota_policy.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::catalog {
 

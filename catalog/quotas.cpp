@@ -7,6 +7,7 @@
 #include "catalog/audit.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/gpu_types.hpp"
 #include "common/error.hpp"
 
@@ -14,7 +15,7 @@ namespace pdai::catalog {
 namespace {
 
 std::vector<std::string> allowed_types(Catalog& c, std::int64_t bureau_id) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT t.name FROM quota_gpu_types q JOIN gpu_types t ON t.id = q.gpu_type_id "
         "WHERE q.bureau_id = ? ORDER BY t.name");
     s.bind(1, bureau_id);
@@ -24,7 +25,7 @@ std::vector<std::string> allowed_types(Catalog& c, std::int64_t bureau_id) {
 }
 
 std::optional<Quota> read_quota(Catalog& c, const Bureau& b) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT period, budget_cuh, max_gpus, max_time_minutes, updated_at, updated_by "
         "FROM quotas WHERE bureau_id = ?");
     s.bind(1, b.id);
@@ -65,7 +66,7 @@ Quota set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
     q.updated_at = now_unix();
     q.updated_by = c.actor();
 
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO quotas (bureau_id, period, budget_cuh, max_gpus, max_time_minutes, "
         "updated_at, updated_by) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
         "ON CONFLICT (bureau_id) DO UPDATE SET period = ?2, budget_cuh = ?3, max_gpus = ?4, "
@@ -74,9 +75,9 @@ Quota set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
     s.bind(5, q.max_time_minutes).bind(6, q.updated_at).bind(7, q.updated_by).run();
 
     if (ch.gpu_types) {
-        auto clear = c.db().prepare("DELETE FROM quota_gpu_types WHERE bureau_id = ?");
+        auto clear = db_of(c).prepare("DELETE FROM quota_gpu_types WHERE bureau_id = ?");
         clear.bind(1, b.id).run();
-        auto ins = c.db().prepare(
+        auto ins = db_of(c).prepare(
             "INSERT OR IGNORE INTO quota_gpu_types (bureau_id, gpu_type_id) VALUES (?, ?)");
         for (const auto& name : *ch.gpu_types) {
             GpuType t = get_gpu_type(c, name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/ledger.hpp"
 
 namespace pdai::catalog {
@@ -75,7 +76,7 @@ std::vector<UsageGroup> usage_report(Catalog& c, const UsageQuery& q) {
     const auto n = static_cast<int>(q.by.size());
     sql += " HAVING SUM(d.jobs) > 0 ORDER BY " + std::to_string(n + 4) + " DESC";
     for (int i = 0; i < n; ++i) sql += ", " + std::to_string(i + 1);
-    auto s = c.db().prepare(sql);
+    auto s = db_of(c).prepare(sql);
     if (monthly)
         s.bind(1, *from_month).bind(2, *to_month);
     else
@@ -93,7 +94,7 @@ std::vector<UsageGroup> usage_report(Catalog& c, const UsageQuery& q) {
 }
 
 UsageFigures usage_total(Catalog& c, const std::string& account, std::int64_t from, std::int64_t to) {
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT COALESCE(SUM(jobs), 0), COALESCE(SUM(ok_jobs), 0), COALESCE(SUM(gpu_hours), 0), "
         "COALESCE(SUM(cuh), 0), COALESCE(SUM(cost_cny), 0) FROM usage_daily "
         "WHERE account = ?1 AND day >= ?2 AND day < ?3");
@@ -105,7 +106,7 @@ UsageFigures usage_total(Catalog& c, const std::string& account, std::int64_t fr
 std::vector<LedgerRow> top_jobs(Catalog& c, std::int64_t bureau_id, std::int64_t from,
                                 std::int64_t to, int limit) {
     // Through usage_ledger_by_bureau_time: one bureau's period is a small range of it.
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "SELECT id FROM usage_ledger u WHERE bureau_id = ?1 AND start_at >= ?2 AND start_at < ?3 "
         "AND NOT EXISTS (SELECT 1 FROM usage_ledger x WHERE x.corrects_id = u.id) "
         "ORDER BY cuh DESC, id LIMIT ?4");
@@ -119,7 +120,7 @@ std::vector<LedgerRow> top_jobs(Catalog& c, std::int64_t bureau_id, std::int64_t
 }
 
 double liens_cuh(Catalog& c, std::int64_t bureau_id) {
-    auto s = c.db().prepare("SELECT COALESCE(SUM(bound_cuh), 0) FROM liens WHERE bureau_id = ?");
+    auto s = db_of(c).prepare("SELECT COALESCE(SUM(bound_cuh), 0) FROM liens WHERE bureau_id = ?");
     s.bind(1, bureau_id);
     s.step();
     return s.f64(0);

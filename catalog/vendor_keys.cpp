@@ -4,6 +4,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "catalog/vendors.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
@@ -29,11 +30,11 @@ VendorKey add_vendor_key(Catalog& c, const std::string& vendor, const std::strin
     if (find_vendor_key(c, vendor, key_id))
         throw Error(Errc::conflict, "vendor '" + vendor + "' already has a key '" + key_id + "'",
                     "remove it first with 'pdai vendor key remove " + vendor + " " + key_id + "'");
-    auto dup = c.db().prepare("SELECT key_id FROM vendor_keys WHERE vendor_id = ? AND public_key = ?");
+    auto dup = db_of(c).prepare("SELECT key_id FROM vendor_keys WHERE vendor_id = ? AND public_key = ?");
     dup.bind(1, v.id).bind(2, public_key);
     if (dup.step())
         throw Error(Errc::conflict, "vendor '" + vendor + "' already has this key, as '" + dup.text(0) + "'");
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO vendor_keys (vendor_id, key_id, algorithm, public_key, added_at, added_by) "
         "VALUES (?, ?, 'ed25519', ?, ?, ?)");
     s.bind(1, v.id).bind(2, key_id).bind(3, public_key).bind(4, now_unix()).bind(5, c.actor());
@@ -46,7 +47,7 @@ VendorKey add_vendor_key(Catalog& c, const std::string& vendor, const std::strin
 
 std::vector<VendorKey> list_vendor_keys(Catalog& c, const std::optional<std::string>& vendor) {
     if (vendor) get_vendor(c, *vendor);
-    auto s = c.db().prepare(std::string(kSelect) +
+    auto s = db_of(c).prepare(std::string(kSelect) +
                             "WHERE ?1 IS NULL OR v.name = ?1 ORDER BY v.name, k.key_id");
     s.bind(1, vendor);
     std::vector<VendorKey> out;
@@ -56,7 +57,7 @@ std::vector<VendorKey> list_vendor_keys(Catalog& c, const std::optional<std::str
 
 std::optional<VendorKey> find_vendor_key(Catalog& c, const std::string& vendor,
                                          const std::string& key_id) {
-    auto s = c.db().prepare(std::string(kSelect) + "WHERE v.name = ? AND k.key_id = ?");
+    auto s = db_of(c).prepare(std::string(kSelect) + "WHERE v.name = ? AND k.key_id = ?");
     s.bind(1, vendor).bind(2, key_id);
     if (!s.step()) return std::nullopt;
     return read_key(s);
@@ -68,7 +69,7 @@ void remove_vendor_key(Catalog& c, const std::string& vendor, const std::string&
     if (!k)
         throw Error(Errc::not_found, "vendor '" + vendor + "' has no key '" + key_id + "'",
                     "list its keys with 'pdai vendor key list " + vendor + "'");
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "DELETE FROM vendor_keys WHERE key_id = ? AND vendor_id = (SELECT id FROM vendors WHERE name = ?)");
     s.bind(1, key_id).bind(2, vendor).run();
     nlohmann::json before = *k;

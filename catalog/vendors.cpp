@@ -4,6 +4,7 @@
 
 #include "catalog/audit.hpp"
 #include "catalog/catalog.hpp"
+#include "catalog/db_access.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
 
@@ -27,7 +28,7 @@ Vendor add_vendor(Catalog& c, const std::string& name, const std::string& displa
     if (find_vendor(c, name))
         throw Error(Errc::conflict, "vendor '" + name + "' already exists",
                     "see it with 'pdai vendor show " + name + "'");
-    auto s = c.db().prepare(
+    auto s = db_of(c).prepare(
         "INSERT INTO vendors (name, display_name, contact, created_at, created_by) "
         "VALUES (?, ?, ?, ?, ?)");
     s.bind(1, name).bind(2, shown).bind(3, contact).bind(4, now_unix()).bind(5, c.actor());
@@ -39,14 +40,14 @@ Vendor add_vendor(Catalog& c, const std::string& name, const std::string& displa
 }
 
 std::vector<Vendor> list_vendors(Catalog& c) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM vendors ORDER BY name");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM vendors ORDER BY name");
     std::vector<Vendor> out;
     while (s.step()) out.push_back(read_vendor(s));
     return out;
 }
 
 std::optional<Vendor> find_vendor(Catalog& c, const std::string& name) {
-    auto s = c.db().prepare(std::string("SELECT ") + kColumns + " FROM vendors WHERE name = ?");
+    auto s = db_of(c).prepare(std::string("SELECT ") + kColumns + " FROM vendors WHERE name = ?");
     s.bind(1, name);
     if (!s.step()) return std::nullopt;
     return read_vendor(s);
@@ -60,13 +61,13 @@ Vendor get_vendor(Catalog& c, const std::string& name) {
 
 void remove_vendor(Catalog& c, const std::string& name) {
     Vendor v = get_vendor(c, name);
-    auto used = c.db().prepare("SELECT count(*) FROM algorithms WHERE vendor_id = ?");
+    auto used = db_of(c).prepare("SELECT count(*) FROM algorithms WHERE vendor_id = ?");
     used.bind(1, v.id).step();
     if (auto n = used.i64(0); n > 0)
         throw Error(Errc::conflict,
                     "vendor '" + name + "' still has " + std::to_string(n) + " algorithm(s)",
                     "revoke and remove its algorithms first");
-    auto s = c.db().prepare("DELETE FROM vendors WHERE id = ?");
+    auto s = db_of(c).prepare("DELETE FROM vendors WHERE id = ?");
     s.bind(1, v.id).run();
     nlohmann::json before = v;
     audit(c, "vendor.remove", "vendor", name, &before, nullptr);

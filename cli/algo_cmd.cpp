@@ -6,7 +6,7 @@
 
 #include "catalog/algorithm_bundles.hpp"
 #include "catalog/algorithms.hpp"
-#include "catalog/bundle/store.hpp"
+#include "bundle/store.hpp"
 #include "cli/bundle_format.hpp"
 #include "cli/context.hpp"
 #include "common/byte_size.hpp"

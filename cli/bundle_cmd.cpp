@@ -2,11 +2,11 @@
 // these touch the catalog.
 #include <filesystem>
 
-#include "catalog/bundle/example.hpp"
-#include "catalog/bundle/ingest.hpp"
-#include "catalog/bundle/pack.hpp"
-#include "catalog/bundle/signature.hpp"
-#include "catalog/bundle/unique_fd.hpp"
+#include "bundle/example.hpp"
+#include "bundle/ingest.hpp"
+#include "bundle/pack.hpp"
+#include "bundle/signature.hpp"
+#include "common/files.hpp"
 #include "cli/bundle_format.hpp"
 #include "cli/context.hpp"
 #include "common/byte_size.hpp"
@@ -93,13 +93,13 @@ void set_lint(CLI::App& grp, Context& ctx) {
         std::string sig_path = o->signature.value_or(bundle::signature_path_for(o->path));
         j["signature"] = nullptr;
         if (!is_dir && (o->signature || fs::exists(sig_path, ec))) {
-            auto sig = bundle::parse_signature(bundle::read_small_file(sig_path, kMaxKeyFileBytes), sig_path);
+            auto sig = bundle::parse_signature(pdai::read_small_file(sig_path, kMaxKeyFileBytes), sig_path);
             if (sig.tree_sha256 != b.tree.sha256)
                 throw Error(Errc::usage, sig_path + " signs another tree (" + sig.tree_sha256 + ")",
                             "sign this bundle again: pdai bundle sign " + o->path + " --key SECRETKEY");
             std::string state = "key not checked (pass --public-key FILE)";
             if (o->public_key) {
-                auto key = bundle::parse_public_key(bundle::read_small_file(*o->public_key, kMaxKeyFileBytes),
+                auto key = bundle::parse_public_key(pdai::read_small_file(*o->public_key, kMaxKeyFileBytes),
                                                     *o->public_key);
                 if (!bundle::verify_signature(sig, key, b.tree.sha256))
                     throw Error(Errc::usage, sig_path + " is not a valid signature by key '" + key.key_id + "'");
@@ -134,8 +134,8 @@ void set_keygen(CLI::App& grp, Context& ctx) {
         for (const auto& f : {sec, pub})
             if (!o->force && fs::exists(fs::symlink_status(f, ec)))
                 throw Error(Errc::conflict, f + " already exists", "remove it first, or pass --force");
-        bundle::write_file_atomic(sec, bundle::format_secret_key(key), 0600, o->force);
-        bundle::write_file_atomic(pub, bundle::format_public_key(key.public_key()), 0644, o->force);
+        pdai::write_file_atomic(sec, bundle::format_secret_key(key), 0600, o->force);
+        pdai::write_file_atomic(pub, bundle::format_public_key(key.public_key()), 0644, o->force);
         ctx.out.done("wrote " + sec + " (secret: keep it private) and " + pub +
                          "\nthe platform registers the public key with: pdai vendor key add VENDOR " + pub,
                      {{"key_id", key.key_id},
@@ -158,11 +158,11 @@ void set_sign(CLI::App& grp, Context& ctx) {
     cmd->add_option("-o,--output", o->out, "Signature file (default: FILE.sig)")->type_name("FILE");
     cmd->add_flag("--force", o->force, "Replace an existing signature file");
     on_run(cmd, ctx, [&ctx, o] {
-        auto key = bundle::parse_secret_key(bundle::read_small_file(o->key, kMaxKeyFileBytes), o->key);
+        auto key = bundle::parse_secret_key(pdai::read_small_file(o->key, kMaxKeyFileBytes), o->key);
         auto b = bundle::read_bundle(o->bundle, ctx.config.bundle_limits, std::nullopt);
         auto sig = bundle::sign_tree(key, b.tree.sha256);
         std::string out = o->out.value_or(bundle::signature_path_for(o->bundle));
-        bundle::write_file_atomic(out, bundle::format_signature(sig), 0644, o->force);
+        pdai::write_file_atomic(out, bundle::format_signature(sig), 0644, o->force);
         ctx.out.done("signed " + b.manifest.name + "@" + b.manifest.version + " with key " + key.key_id +
                          ": " + out,
                      {{"bundle", o->bundle},

@@ -2,7 +2,7 @@
 
 #include "catalog/catalog.hpp"
 #include "common/byte_size.hpp"
-#include "jobs/policy/duration.hpp"
+#include "policy/duration.hpp"
 
 namespace pdai::cli {
 

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "catalog/bundle/ingest.hpp"
+#include "bundle/ingest.hpp"
 
 namespace pdai::cli {
 

@@ -21,7 +21,7 @@ void set_catalog_command(CLI::App& app, Context& ctx) {
         auto [c, created] = catalog::Catalog::init(path, ctx.config.busy_timeout_ms);
         nlohmann::json j = {{"path", path},
                             {"created", created},
-                            {"schema_version", catalog::schema_version(c.db())}};
+                            {"schema_version", c.schema_version()}};
         c.write([&] { catalog::audit(c, "catalog.init", "catalog", path, nullptr, &j); });
         ctx.out.done((created ? "created catalog " : "catalog is up to date: ") + path, j);
     });

@@ -9,7 +9,7 @@
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
-#include "jobs/inventory/gpu_weight.hpp"
+#include "inventory/gpu_weight.hpp"
 #include "pdai/build_config.hpp"
 
 namespace pdai::cli {

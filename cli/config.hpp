@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/bundle/tree.hpp"
+#include "bundle/tree.hpp"
 
 namespace pdai::cli {
 
@@ -27,7 +27,7 @@ struct Config {
     // bundle_max_entries: what one bundle may unpack to; defaults in bundle::Limits.
     bundle::Limits bundle_limits;
     std::optional<std::string> reference_gpu_type;
-    // What a GPU type's weight measures against the reference (jobs/inventory/gpu_weight.hpp).
+    // What a GPU type's weight measures against the reference (inventory/gpu_weight.hpp).
     std::string gpu_weight_metric = "half";
     std::vector<std::string> loaded_from;  // files read, in order
 };

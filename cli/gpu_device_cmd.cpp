@@ -12,7 +12,7 @@
 #include "cli/context.hpp"
 #include "common/error.hpp"
 #include "gpu/gpu.hpp"
-#include "jobs/inventory/gpu_inventory.hpp"
+#include "inventory/gpu_inventory.hpp"
 #include "pdai/build_config.hpp"
 
 namespace pdai::cli {

@@ -13,7 +13,7 @@
 #include "cli/time_arg.hpp"
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
-#include "jobs/policy/duration.hpp"
+#include "policy/duration.hpp"
 
 namespace pdai::cli {
 namespace {

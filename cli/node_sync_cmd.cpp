@@ -9,11 +9,8 @@
 #include "catalog/nodes.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
-#include "jobs/inventory/node_sync.hpp"
-#include "pdai/build_config.hpp"
-#if PDAI_HAVE_SLURM
-#include "jobs/backends/slurmctld_nodes.hpp"
-#endif
+#include "inventory/node_sync.hpp"
+#include "jobs/cluster.hpp"
 
 namespace pdai::cli {
 
@@ -25,21 +22,12 @@ std::string gpus_text(const std::map<std::string, std::int64_t>& g) {
 
 namespace {
 
-std::vector<inventory::SlurmNode> slurm_nodes() {
-#if PDAI_HAVE_SLURM
-    return jobs::load_slurm_nodes();
-#else
-    throw Error(Errc::failure, "pdai node sync: this pdai was built without Slurm",
-                "build pdai where libslurm-dev is installed, with -DPDAI_WITH_SLURM=ON to make sure");
-#endif
-}
-
 struct SyncOpts {
     bool dry_run = false, prune = false, all = false;
 };
 
 void do_sync(Context& ctx, const SyncOpts& o) {
-    auto from_slurm = slurm_nodes();  // before the write lock: slurmctld may be slow
+    auto from_slurm = jobs::cluster_nodes();  // before the write lock: slurmctld may be slow
     auto c = ctx.open_catalog(!o.dry_run);
     inventory::SyncPlan plan;
     if (o.dry_run) {

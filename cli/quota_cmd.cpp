@@ -10,12 +10,12 @@
 #include "cli/context.hpp"
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
-#include "jobs/gate/plugin_config.hpp"
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/duration.hpp"
-#include "jobs/usage/quota_status.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/policy/quota_policy.hpp"
+#include "gate/plugin_config.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/duration.hpp"
+#include "usage/quota_status.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::cli {
 
@@ -177,14 +177,14 @@ void run_check(Context& ctx, const CheckOpts& o) {
 }
 
 // Used, liens, left, burn rate and run-out date of the current period (pdai quota show).
-std::string runs_out_text(const jobs::QuotaStatus& st) {
+std::string runs_out_text(const usage::QuotaStatus& st) {
     if (st.exhausted) return "exhausted";
     if (!st.runs_out_at) return "-";
     if (*st.runs_out_at >= st.period.end) return "not this period";
     return policy::utc_date(*st.runs_out_at);
 }
 
-std::vector<std::pair<std::string, std::string>> status_fields(const jobs::QuotaStatus& st) {
+std::vector<std::pair<std::string, std::string>> status_fields(const usage::QuotaStatus& st) {
     return {{"this period", st.period.label + " (" + policy::utc_date(st.period.start) + " to " +
                                 policy::utc_date(st.period.end - 1) + ")"},
             {"used", fmt_number(st.used_cuh, 3) + " CUH"},
@@ -240,7 +240,7 @@ void set_quota_command(CLI::App& app, Context& ctx) {
             if (!q)
                 throw Error(Errc::not_found, "bureau '" + *bureau + "' has no quota",
                             "set one with 'pdai quota set " + *bureau + " --budget CUH'");
-            const auto st = jobs::quota_status(c, *q, catalog::now_unix());
+            const auto st = usage::quota_status(c, *q, catalog::now_unix());
             auto fields = quota_fields(*q);
             auto more = status_fields(st);
             fields.insert(fields.begin() + 3, more.begin(), more.end());
@@ -256,7 +256,7 @@ void set_quota_command(CLI::App& app, Context& ctx) {
                 {}};
         nlohmann::json all = nlohmann::json::array();
         for (const auto& q : qs) {
-            const auto st = jobs::quota_status(c, q, now);
+            const auto st = usage::quota_status(c, q, now);
             auto f = quota_fields(q);
             t.rows.push_back({q.bureau, q.period, fmt_number(q.budget_cuh), fmt_number(st.used_cuh),
                               fmt_number(st.liens_cuh), fmt_number(st.left_cuh), runs_out_text(st),

@@ -12,14 +12,14 @@
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
 #include "jobs/backends/slurm_request.hpp"
-#include "jobs/policy/duration.hpp"
+#include "policy/duration.hpp"
 #include "jobs/submit.hpp"
 
 // --dry-run's quota decision comes from the job_submit plugin's own loader and settings
 // (catalog/policy_snapshot, jobs/gate); a tree without them prints the request alone.
-#if __has_include("catalog/policy_snapshot.hpp") && __has_include("jobs/gate/plugin_config.hpp")
+#if __has_include("catalog/policy_snapshot.hpp") && __has_include("gate/plugin_config.hpp")
 #include "catalog/policy_snapshot.hpp"
-#include "jobs/gate/plugin_config.hpp"
+#include "gate/plugin_config.hpp"
 #define PDAI_DRY_RUN_QUOTA 1
 #else
 #define PDAI_DRY_RUN_QUOTA 0

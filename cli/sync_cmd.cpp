@@ -9,8 +9,8 @@
 #include "cli/context.hpp"
 #include "cli/time_arg.hpp"
 #include "common/error.hpp"
-#include "jobs/usage/sync.hpp"
-#include "jobs/usage/sync_lock.hpp"
+#include "jobs/cluster.hpp"
+#include "usage/sync_lock.hpp"
 
 namespace pdai::cli {
 namespace {
@@ -31,7 +31,7 @@ std::chrono::seconds parse_interval(const std::string& text) {
     return std::chrono::seconds(n * mult);
 }
 
-nlohmann::json result_json(const jobs::SyncResult& r) {
+nlohmann::json result_json(const usage::SyncResult& r) {
     return {{"cluster", r.cluster},         {"from", catalog::format_time(r.from)},
             {"to", catalog::format_time(r.to)}, {"finished", r.seen},
             {"inserted", r.inserted},       {"corrected", r.corrected},
@@ -49,18 +49,18 @@ struct SyncOpts {
 // One run under the lock. Returns false when another sync held the lock throughout.
 bool sync_once(Context& ctx, const SyncOpts& o) {
     const std::string path = ctx.catalog_path();
-    auto lock = jobs::SyncLock::acquire(
+    auto lock = usage::SyncLock::acquire(
         path, std::chrono::milliseconds(static_cast<long long>(o.lock_wait * 1000)));
     if (!lock) {
         ctx.out.done("another sync is running; nothing done", {{"skipped", "another sync is running"}});
         return false;
     }
     auto c = ctx.open_catalog(true);
-    auto source = jobs::make_slurm_accounting_source();
-    jobs::SyncOptions so;
+    auto source = jobs::open_accounting();
+    usage::SyncOptions so;
     so.now = catalog::now_unix();
     if (o.since) so.since = parse_since(*o.since);
-    auto r = jobs::sync_usage(c, *source, so);
+    auto r = usage::sync_usage(c, *source, so);
     const std::string text = "synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
                              std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
                              " unchanged, " + std::to_string(r.liens) + " liens" +

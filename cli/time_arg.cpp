@@ -4,7 +4,7 @@
 
 #include "catalog/catalog.hpp"
 #include "common/error.hpp"
-#include "jobs/policy/duration.hpp"
+#include "policy/duration.hpp"
 
 namespace pdai::cli {
 

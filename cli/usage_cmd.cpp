@@ -12,7 +12,7 @@
 #include "cli/usage_chart.hpp"
 #include "cli/usage_statement.hpp"
 #include "common/error.hpp"
-#include "jobs/policy/period.hpp"
+#include "policy/period.hpp"
 
 namespace pdai::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include "catalog/bureaus.hpp"
 #include "catalog/ledger.hpp"
 #include "catalog/usage_report.hpp"
-#include "jobs/policy/period.hpp"
+#include "policy/period.hpp"
 
 namespace pdai::cli {
 

@@ -1,6 +1,6 @@
 // pdai vendor add|list|show|remove, pdai vendor key add|list|remove
-#include "catalog/bundle/signature.hpp"
-#include "catalog/bundle/unique_fd.hpp"
+#include "bundle/signature.hpp"
+#include "common/files.hpp"
 #include "catalog/vendor_keys.hpp"
 #include "catalog/vendors.hpp"
 #include "cli/context.hpp"
@@ -23,7 +23,7 @@ void set_vendor_key_commands(CLI::App& vendor, Context& ctx) {
     add->add_option("KEYFILE", o->file, "Public key file (PREFIX.pub)")->required();
     add->add_option("--key-id", o->key_id_override, "Register it under this id instead of the file's");
     on_run(add, ctx, [&ctx, o] {
-        auto key = bundle::parse_public_key(bundle::read_small_file(o->file, 64 * 1024), o->file);
+        auto key = bundle::parse_public_key(pdai::read_small_file(o->file, 64 * 1024), o->file);
         auto c = ctx.open_catalog(true);
         auto k = c.write([&] {
             return catalog::add_vendor_key(c, o->vendor, o->key_id_override.value_or(key.key_id), key.base64());

@@ -15,8 +15,9 @@ enum class Errc : int {
     refused = 3,      // refused by the quota policy
     not_found = 4,    // unknown vendor, bureau, GPU type, job, ...
     conflict = 5,     // already exists, or exists with different content
-    busy = 6,         // catalog locked past the busy timeout, unreadable or corrupt
+    busy = 6,         // catalog locked past the busy timeout: try again
     unreachable = 7,  // the cluster (slurmctld / slurmdbd) could not be reached
+    corrupt = 8,      // catalog corrupt, not a catalog, or unreadable: do not retry
 };
 
 class Error : public std::runtime_error {
@@ -42,8 +43,14 @@ inline const char* errc_name(Errc c) {
     case Errc::conflict: return "conflict";
     case Errc::busy: return "busy";
     case Errc::unreachable: return "unreachable";
+    case Errc::corrupt: return "corrupt";
     }
     return "failure";
 }
+
+// Throws the Error for a failed system call while `doing` something: ENOENT is not_found,
+// a full disk or quota says so (ENOSPC, EDQUOT: failure, "the disk is full"), the rest
+// failure with strerror's words.
+[[noreturn]] void throw_errno(const std::string& doing, int err);
 
 }  // namespace pdai

@@ -3,19 +3,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 
 #include "common/error.hpp"
 
 namespace pdai {
-
-namespace {
-
-[[noreturn]] void fail_errno(const std::string& doing, int err) {
-    throw Error(err == ENOENT ? Errc::not_found : Errc::failure, doing + ": " + std::strerror(err));
-}
-
-}  // namespace
 
 void UniqueFd::reset(int fd) noexcept {
     if (fd_ >= 0) ::close(fd_);
@@ -24,14 +15,14 @@ void UniqueFd::reset(int fd) noexcept {
 
 void UniqueFd::close_checked(const std::string& what) {
     const int fd = release();
-    if (fd >= 0 && ::close(fd) != 0) fail_errno("cannot close " + what, errno);
+    if (fd >= 0 && ::close(fd) != 0) throw_errno("cannot close " + what, errno);
 }
 
 void write_all(const UniqueFd& fd, std::string_view data, const std::string& what) {
     while (!data.empty()) {
         const ssize_t n = ::write(fd.get(), data.data(), data.size());
         if (n < 0 && errno == EINTR) continue;
-        if (n < 0) fail_errno("cannot write " + what, errno);
+        if (n < 0) throw_errno("cannot write " + what, errno);
         data.remove_prefix(static_cast<std::size_t>(n));
     }
 }

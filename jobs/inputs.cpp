@@ -13,7 +13,7 @@
 #include <memory>
 #include <unordered_set>
 
-#include "catalog/bundle/sha256.hpp"
+#include "bundle/sha256.hpp"
 #include "common/error.hpp"
 
 namespace pdai::jobs {

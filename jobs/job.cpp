@@ -5,7 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/batch_script.hpp"
-#include "jobs/policy/duration.hpp"
+#include "policy/duration.hpp"
 
 namespace pdai::jobs {
 

@@ -11,7 +11,7 @@
 #include <utility>
 #include <vector>
 
-#include "catalog/bundle/manifest.hpp"
+#include "bundle/manifest.hpp"
 #include "jobs/shards.hpp"
 
 namespace pdai::jobs {

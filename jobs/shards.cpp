@@ -5,7 +5,7 @@
 
 #include "common/error.hpp"
 #include "jobs/job_files.hpp"
-#include "jobs/policy/array_spec.hpp"
+#include "policy/array_spec.hpp"
 
 namespace pdai::jobs {
 

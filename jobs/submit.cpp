@@ -16,8 +16,8 @@
 #include "common/error.hpp"
 #include "jobs/inputs.hpp"
 #include "jobs/job_files.hpp"
-#include "jobs/policy/duration.hpp"
-#include "jobs/policy/gpu_request.hpp"
+#include "policy/duration.hpp"
+#include "policy/gpu_request.hpp"
 #include "jobs/status.hpp"
 
 namespace pdai::jobs {

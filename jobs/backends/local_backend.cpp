@@ -21,7 +21,7 @@
 #include "jobs/backends/local_files.hpp"
 #include "jobs/backends/local_inventory.hpp"
 #include "jobs/backends/local_run.hpp"
-#include "jobs/policy/quota_policy.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::jobs {
 namespace {

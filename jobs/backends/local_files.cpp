@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 
 namespace pdai::jobs::local {
 
@@ -35,14 +36,7 @@ bool is_locked(const std::string& path) {
 }
 
 void write_json_atomic(const std::string& path, const nlohmann::json& j) {
-    std::string tmp = path + ".tmp." + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::trunc);
-        out << j.dump() << '\n';
-        if (!out.flush()) throw Error(Errc::failure, "cannot write " + tmp);
-    }
-    if (::rename(tmp.c_str(), path.c_str()) != 0)
-        throw Error(Errc::failure, "cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    write_file_atomic(path, j.dump() + "\n", 0644, true);
 }
 
 std::optional<nlohmann::json> read_json(const std::string& path) {

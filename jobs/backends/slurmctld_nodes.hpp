@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "jobs/inventory/node_sync.hpp"
+#include "inventory/node_sync.hpp"
 
 namespace pdai::jobs {
 

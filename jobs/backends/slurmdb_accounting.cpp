@@ -1,5 +1,4 @@
-// The real AccountingSource: finished jobs from slurmdbd (slurmdb_jobs_get over a time
-// window) and active jobs from slurmctld (slurm_load_jobs), both through libslurm.
+// The real usage::AccountingSource (see slurmdb_accounting.hpp).
 #include <pwd.h>
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
@@ -15,9 +14,9 @@
 
 #include "common/error.hpp"
 #include "jobs/backends/slurm_client.hpp"
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/usage/sync.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/gpu_request.hpp"
+#include "jobs/backends/slurmdb_accounting.hpp"
 
 extern "C" {
 extern slurm_conf_t slurm_conf;  // exported by libslurm, missing from its public header
@@ -25,6 +24,10 @@ extern slurm_conf_t slurm_conf;  // exported by libslurm, missing from its publi
 
 namespace pdai::jobs {
 namespace {
+
+using usage::AccountingSource;
+using usage::ActiveJob;
+using usage::FinishedJob;
 
 // ------------------------------------------------------------------ RAII for libslurm objects
 
@@ -247,7 +250,7 @@ private:
 
 }  // namespace
 
-std::unique_ptr<AccountingSource> make_slurm_accounting_source() {
+std::unique_ptr<usage::AccountingSource> make_slurmdb_accounting() {
     return std::make_unique<SlurmAccounting>();
 }
 

@@ -5,10 +5,10 @@
 #include <optional>
 #include <string_view>
 
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/duration.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/policy/parse_util.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/duration.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/parse_util.hpp"
 
 namespace pdai::plugin {
 namespace {

@@ -13,8 +13,8 @@
 #include <cstdint>
 #include <string>
 
-#include "jobs/gate/quota_gate.hpp"
-#include "jobs/policy/quota_policy.hpp"
+#include "gate/quota_gate.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::plugin {
 

@@ -18,11 +18,11 @@
 #include <string>
 
 #include "job_desc_map.hpp"
-#include "jobs/gate/catalog_watcher.hpp"
-#include "jobs/gate/latency.hpp"
-#include "jobs/gate/plugin_config.hpp"
-#include "jobs/gate/quota_gate.hpp"
-#include "jobs/policy/parse_util.hpp"
+#include "gate/catalog_watcher.hpp"
+#include "gate/latency.hpp"
+#include "gate/plugin_config.hpp"
+#include "gate/quota_gate.hpp"
+#include "policy/parse_util.hpp"
 #include "slurm_exports.hpp"
 
 #define PDAI_EXPORT __attribute__((visibility("default")))

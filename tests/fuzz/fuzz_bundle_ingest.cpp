@@ -15,9 +15,9 @@
 #include <filesystem>
 #include <string>
 
-#include "catalog/bundle/ingest.hpp"
-#include "catalog/bundle/pack.hpp"
-#include "catalog/bundle/store.hpp"
+#include "bundle/ingest.hpp"
+#include "bundle/pack.hpp"
+#include "bundle/store.hpp"
 #include "common/error.hpp"
 
 namespace fs = std::filesystem;
@@ -65,7 +65,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     {
         pdai::bundle::IncomingDir in(s.store.string());
         try {
-            auto b = pdai::bundle::read_bundle(pdai::bundle::UniqueFd(fd), "fuzz.tar", limits, in.path());
+            auto b = pdai::bundle::read_bundle(pdai::UniqueFd(fd), "fuzz.tar", limits, in.path());
             // What was recorded is what is on disk.
             auto disk = pdai::bundle::check_directory(in.path(), limits);
             if (disk.tree.sha256 != b.tree.sha256) {

@@ -12,10 +12,10 @@
 
 #include "catalog/catalog.hpp"
 #include "catalog/policy_snapshot.hpp"
-#include "jobs/gate/plugin_config.hpp"
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/policy/quota_policy.hpp"
+#include "gate/plugin_config.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/quota_policy.hpp"
 
 int main(int argc, char** argv) {
     using namespace pdai;

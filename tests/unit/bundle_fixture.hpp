@@ -15,9 +15,10 @@
 #include <string>
 #include <vector>
 
+#include "catalog/db_access.hpp"
 #include "catalog/algorithm_bundles.hpp"
 #include "catalog/audit.hpp"
-#include "catalog/bundle/unique_fd.hpp"
+#include "common/files.hpp"
 #include "catalog/catalog.hpp"
 #include "catalog/vendors.hpp"
 #include "common/error.hpp"
@@ -99,7 +100,7 @@ inline std::vector<Entry> valid_entries(const std::string& manifest = manifest_t
 
 inline std::string slurp(const std::filesystem::path& p) {
     std::string out;
-    bundle::read_all(bundle::open_for_reading(p.string()), p.string(),
+    pdai::read_all(pdai::open_for_reading(p.string()), p.string(),
                      [&](const char* data, std::size_t n) { out.append(data, n); });
     return out;
 }
@@ -157,7 +158,7 @@ struct BundleFixture {
         std::map<std::string, std::int64_t> out;
         for (const char* table : {"algorithms", "algorithm_versions", "algorithm_files", "algorithm_shares",
                                   "vendor_keys", "audit_log"}) {
-            auto s = c.db().prepare(std::string("SELECT count(*) FROM ") + table);
+            auto s = catalog::db_of(c).prepare(std::string("SELECT count(*) FROM ") + table);
             s.step();
             out[table] = s.i64(0);
         }

@@ -3,7 +3,7 @@
 #include "bundle_fixture.hpp"
 #include "test_helpers.hpp"
 #include "catalog/algorithms.hpp"
-#include "catalog/bundle/signature.hpp"
+#include "bundle/signature.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/vendor_keys.hpp"
 

@@ -4,14 +4,15 @@
 // directory inside it.
 #include <sqlite3.h>
 
+#include "catalog/db_access.hpp"
 #include "bundle_fixture.hpp"
 #include "catalog/algorithms.hpp"
-#include "catalog/bundle/example.hpp"
-#include "catalog/bundle/ingest.hpp"
-#include "catalog/bundle/pack.hpp"
-#include "catalog/bundle/signature.hpp"
-#include "catalog/bundle/store.hpp"
-#include "catalog/bundle/unique_fd.hpp"
+#include "bundle/example.hpp"
+#include "bundle/ingest.hpp"
+#include "bundle/pack.hpp"
+#include "bundle/signature.hpp"
+#include "bundle/store.hpp"
+#include "common/files.hpp"
 #include "catalog/vendor_keys.hpp"
 
 using namespace pdai;
@@ -314,9 +315,9 @@ TEST_CASE("ingest: a failed commit removes the renamed tree", "[bundle][ingest]"
     BundleFixture f;
     std::string b = f.bundle("ok.tar.gz", valid_entries());
     // Turns the next COMMIT into a ROLLBACK, after registration renamed its tree into place.
-    sqlite3_commit_hook(f.c.db().get(), [](void*) { return 1; }, nullptr);
+    sqlite3_commit_hook(catalog::db_of(f.c).get(), [](void*) { return 1; }, nullptr);
     expect_refused(f, b, Errc::conflict, "constraint failed");  // SQLITE_CONSTRAINT_COMMITHOOK
-    sqlite3_commit_hook(f.c.db().get(), nullptr, nullptr);
+    sqlite3_commit_hook(catalog::db_of(f.c).get(), nullptr, nullptr);
     CHECK(f.add(b).created);  // and the store is fit for the next attempt
 }
 
@@ -333,25 +334,25 @@ TEST_CASE("ingest: signatures", "[bundle][ingest][signature]") {
         expect_refused(f, o, Errc::usage, "is not signed, and require_signed_bundles = true");
     }
     SECTION("a signature of another bundle is refused, required or not") {
-        bundle::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(key, std::string(64, 'a'))), 0644, false);
+        pdai::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(key, std::string(64, 'a'))), 0644, false);
         expect_refused(f, b, Errc::usage, "is not a valid signature of this bundle by acme/acme-2025");
     }
     SECTION("a signature by another key is refused") {
         auto other = bundle::generate_key("acme-2025");  // same id, different key
-        bundle::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(other, tree)), 0644, false);
+        pdai::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(other, tree)), 0644, false);
         expect_refused(f, b, Errc::usage, "is not a valid signature");
     }
     SECTION("a key the vendor has not registered is refused") {
         auto other = bundle::generate_key("stolen");
-        bundle::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(other, tree)), 0644, false);
+        pdai::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(other, tree)), 0644, false);
         expect_refused(f, b, Errc::usage, "signed with key 'stolen', which vendor 'acme' has not registered");
     }
     SECTION("a damaged signature file is refused") {
-        bundle::write_file_atomic(b + ".sig", "key_id = \"acme-2025\"\nalgorithm = \"ed25519\"\n", 0644, false);
+        pdai::write_file_atomic(b + ".sig", "key_id = \"acme-2025\"\nalgorithm = \"ed25519\"\n", 0644, false);
         expect_refused(f, b, Errc::usage, "missing key 'tree_sha256'");
     }
     SECTION("a good signature registers and is kept for export") {
-        bundle::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(key, tree)), 0644, false);
+        pdai::write_file_atomic(b + ".sig", bundle::format_signature(bundle::sign_tree(key, tree)), 0644, false);
         auto o = f.options(b);
         o.require_signed = true;
         auto r = catalog::register_bundle(f.c, o);

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "catalog/bundle/manifest.hpp"
-#include "catalog/bundle/semver.hpp"
+#include "bundle/manifest.hpp"
+#include "bundle/semver.hpp"
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "catalog/db_access.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/maintenance.hpp"
 #include "catalog/migrations.hpp"
@@ -30,12 +31,12 @@ Errc open_error(const std::string& path, bool write) {
 TEST_CASE("a fresh catalog is at the latest schema, in WAL mode, with foreign keys on",
           "[catalog][schema]") {
     test::TempCatalog t;
-    CHECK(schema_version(t.cat.db()) == latest_schema_version());
-    CHECK(application_id(t.cat.db()) == kApplicationId);
-    auto jm = t.cat.db().prepare("PRAGMA journal_mode");
+    CHECK(schema_version(catalog::db_of(t.cat)) == latest_schema_version());
+    CHECK(application_id(catalog::db_of(t.cat)) == kApplicationId);
+    auto jm = catalog::db_of(t.cat).prepare("PRAGMA journal_mode");
     jm.step();
     CHECK(jm.text(0) == "wal");
-    auto fk = t.cat.db().prepare("PRAGMA foreign_keys");
+    auto fk = catalog::db_of(t.cat).prepare("PRAGMA foreign_keys");
     fk.step();
     CHECK(fk.i64(0) == 1);
 }
@@ -61,11 +62,11 @@ TEST_CASE("an old-schema catalog is migrated with its data kept", "[catalog][sch
     CHECK(open_error(path, false) == Errc::busy);
 
     auto c = Catalog::open({path, 1000, true});
-    CHECK(schema_version(c.db()) == latest_schema_version());
+    CHECK(schema_version(catalog::db_of(c)) == latest_schema_version());
     CHECK(get_vendor(c, "acme").display_name == "Acme");
     CHECK(get_bureau(c, "fin").display_name == "财政局");
     // Tables of the later migration exist and work against the kept rows.
-    c.db().exec(
+    catalog::db_of(c).exec(
         "INSERT INTO algorithms (name, vendor_id, category, created_at, created_by) "
         "SELECT 'ocr', id, 'ocr', 1, 'root' FROM vendors WHERE name = 'acme'");
     CHECK(check_catalog(path, 1000).ok());
@@ -73,7 +74,7 @@ TEST_CASE("an old-schema catalog is migrated with its data kept", "[catalog][sch
 
 TEST_CASE("a catalog from a newer pdai is refused, and left alone", "[catalog][schema]") {
     test::TempCatalog t;
-    t.cat.db().exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
+    catalog::db_of(t.cat).exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
     auto size = std::filesystem::file_size(t.path);
     CHECK(open_error(t.path, true) == Errc::busy);
     CHECK(open_error(t.path, false) == Errc::busy);

@@ -1,12 +1,12 @@
-// CUDA device name -> catalog GPU type (jobs/inventory/gpu_match.hpp), and registering a
+// CUDA device name -> catalog GPU type (inventory/gpu_match.hpp), and registering a
 // probed node's cards. No GPU needed: device names are what cudaGetDeviceProperties gives.
 #include <catch2/catch.hpp>
 
 #include "catalog/gpu_types.hpp"
 #include "catalog/nodes.hpp"
 #include "common/error.hpp"
-#include "jobs/inventory/gpu_inventory.hpp"
-#include "jobs/inventory/gpu_match.hpp"
+#include "inventory/gpu_inventory.hpp"
+#include "inventory/gpu_match.hpp"
 #include "temp_catalog.hpp"
 
 using namespace pdai;

@@ -1,12 +1,13 @@
 // Node sync: GRES parsing, the catalog-vs-Slurm diff, and applying it
-// (jobs/inventory/node_sync.hpp). No Slurm needed: Slurm's side is plain data here.
+// (inventory/node_sync.hpp). No Slurm needed: Slurm's side is plain data here.
 #include <catch2/catch.hpp>
 
+#include "catalog/db_access.hpp"
 #include "catalog/audit.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/nodes.hpp"
 #include "common/error.hpp"
-#include "jobs/inventory/node_sync.hpp"
+#include "inventory/node_sync.hpp"
 #include "pdai/build_config.hpp"
 #include "temp_catalog.hpp"
 #if PDAI_HAVE_SLURM
@@ -100,7 +101,7 @@ TEST_CASE("apply_node_sync writes the plan; a second sync changes nothing", "[gp
     c.write([&] {
         catalog::add_gpu_type(c, "a100", 1.0, 10, "", std::nullopt);
         catalog::add_gpu_type(c, "t4", 0.25, 3, "", std::nullopt);
-        c.db().exec(
+        catalog::db_of(c).exec(
             "INSERT INTO bureaus (code, display_name, slurm_account, created_at, created_by) "
             "VALUES ('fin', 'Finance', 'fin', 1, 'root')");
         catalog::add_node(c, {"n1", std::string("fin"), {{"a100", 2}}, "unknown"});

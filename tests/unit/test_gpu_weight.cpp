@@ -1,12 +1,12 @@
-// Weight derivation from benchmark figures (jobs/inventory/gpu_weight.hpp), and storing
+// Weight derivation from benchmark figures (inventory/gpu_weight.hpp), and storing
 // figures with --save semantics on a temporary catalog. No GPU needed.
 #include <catch2/catch.hpp>
 
 #include "catalog/gpu_benchmarks.hpp"
 #include "catalog/gpu_types.hpp"
 #include "common/error.hpp"
-#include "jobs/inventory/gpu_inventory.hpp"
-#include "jobs/inventory/gpu_weight.hpp"
+#include "inventory/gpu_inventory.hpp"
+#include "inventory/gpu_weight.hpp"
 #include "temp_catalog.hpp"
 
 using namespace pdai;

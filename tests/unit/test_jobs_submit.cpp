@@ -4,9 +4,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "catalog/db_access.hpp"
 #include "catalog/jobs.hpp"
 #include "jobs/status.hpp"
-#include "jobs/usage/ingest.hpp"
+#include "usage/ingest.hpp"
 #include "jobs_fixture.hpp"
 
 using namespace pdai;
@@ -176,7 +177,7 @@ TEST_CASE("a catalog busy after the backend accepted keeps the job and says so",
     // Another writer takes the lock during the backend call and keeps it past step 3.
     f.backend.on_submit = [&](const jobs::PreparedJob&) {
         holder.emplace(catalog::Catalog::open({f.c.path(), 0, true}));
-        holder->db().exec("BEGIN IMMEDIATE");
+        catalog::db_of(*holder).exec("BEGIN IMMEDIATE");
     };
     auto fast = catalog::Catalog::open({f.c.path(), 50, true});
     auto res = jobs::submit_job(fast, f.backend, jobs::build_spec(fast, f.request(jobs::Kind::run, "ocr")), f.options());
@@ -184,7 +185,7 @@ TEST_CASE("a catalog busy after the backend accepted keeps the job and says so",
     CHECK(res.message.find("pdai sync") != std::string::npos);
     CHECK(f.backend.cancelled.empty());  // the admitted job keeps running
     CHECK(fs::exists(res.job.workdir + "/job.sh"));
-    holder->db().exec("ROLLBACK");
+    catalog::db_of(*holder).exec("ROLLBACK");
     auto stored = catalog::get_job(f.c, res.job.id);
     CHECK(stored.state == "submitting");
     CHECK(!stored.slurm_job_id);
@@ -192,14 +193,14 @@ TEST_CASE("a catalog busy after the backend accepted keeps the job and says so",
 }
 
 TEST_CASE("job names give back the pdai id", "[jobs][sync]") {
-    CHECK(jobs::pdai_id_of_name("pdai-17-ocr") == 17);
-    CHECK(jobs::pdai_id_of_name("pdai-17-") == 17);
-    CHECK(!jobs::pdai_id_of_name("pdai-17"));
-    CHECK(!jobs::pdai_id_of_name("pdai--ocr"));
-    CHECK(!jobs::pdai_id_of_name("pdai-0-ocr"));
-    CHECK(!jobs::pdai_id_of_name("xpdai-17-ocr"));
-    CHECK(!jobs::pdai_id_of_name("pdai-1x-ocr"));
-    CHECK(!jobs::pdai_id_of_name("pdai-1234567890123456789012-ocr"));
+    CHECK(usage::pdai_id_of_name("pdai-17-ocr") == 17);
+    CHECK(usage::pdai_id_of_name("pdai-17-") == 17);
+    CHECK(!usage::pdai_id_of_name("pdai-17"));
+    CHECK(!usage::pdai_id_of_name("pdai--ocr"));
+    CHECK(!usage::pdai_id_of_name("pdai-0-ocr"));
+    CHECK(!usage::pdai_id_of_name("xpdai-17-ocr"));
+    CHECK(!usage::pdai_id_of_name("pdai-1x-ocr"));
+    CHECK(!usage::pdai_id_of_name("pdai-1234567890123456789012-ocr"));
 }
 
 TEST_CASE("idempotency: same key and inputs submit once, other inputs conflict", "[jobs][submit]") {
@@ -382,7 +383,7 @@ TEST_CASE("a bureau user's submission: no record, own directory, tag for sync", 
     CHECK(fs::exists(u.job.layout.job_dir + "/shards/00002.list"));
     CHECK(catalog::list_jobs(f.c, {}).empty());
     // What sync reads back from the tag.
-    auto tag = jobs::parse_pdai_tag(u.job.comment);
+    auto tag = usage::parse_pdai_tag(u.job.comment);
     CHECK(!tag.job_id);
     CHECK(tag.kind == "infer");
     CHECK(tag.tasks == 3);

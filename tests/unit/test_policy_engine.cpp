@@ -9,9 +9,9 @@
 #include <type_traits>
 #include <vector>
 
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/policy/quota_policy.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/quota_policy.hpp"
 
 using namespace pdai::policy;
 using Verdict = Decision::Verdict;

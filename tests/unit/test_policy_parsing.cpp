@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
-#include "jobs/policy/array_spec.hpp"
-#include "jobs/policy/duration.hpp"
-#include "jobs/policy/gpu_request.hpp"
-#include "jobs/policy/period.hpp"
+#include "policy/array_spec.hpp"
+#include "policy/duration.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/period.hpp"
 
 using namespace pdai::policy;
 

@@ -3,11 +3,12 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "catalog/db_access.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/policy_snapshot.hpp"
 #include "catalog/quotas.hpp"
-#include "jobs/policy/period.hpp"
+#include "policy/period.hpp"
 #include "temp_catalog.hpp"
 
 using namespace pdai;
@@ -22,7 +23,7 @@ std::int64_t day(const char* label, int d) {
 void ledger(Catalog& c, std::optional<std::int64_t> bureau_id, std::int64_t start, double cuh,
             std::optional<std::int64_t> corrects = std::nullopt) {
     static std::int64_t job = 1000;
-    auto s = c.db().prepare(
+    auto s = catalog::db_of(c).prepare(
         "INSERT INTO usage_ledger (cluster, slurm_job_id, bureau_id, account, unix_user, gpu_type, "
         "gpus, start_at, end_at, elapsed_s, gpu_hours, cuh, cost_cny, exit_state, corrects_id, "
         "ingested_at) VALUES ('c1', ?, ?, 'x', 'u', 'a100', 1, ?, ?, 3600, 1, ?, 0, 'COMPLETED', ?, 0)");
@@ -32,7 +33,7 @@ void ledger(Catalog& c, std::optional<std::int64_t> bureau_id, std::int64_t star
 
 void lien(Catalog& c, const char* cluster, std::int64_t job, std::int64_t bureau_id, int gpus,
           int tasks, std::optional<std::int64_t> concurrent, double bound) {
-    auto s = c.db().prepare(
+    auto s = catalog::db_of(c).prepare(
         "INSERT INTO liens (cluster, slurm_job_id, bureau_id, gpu_type, gpus, tasks, nodes, "
         "time_limit_minutes, concurrent_gpus, bound_cuh, state) VALUES (?, ?, ?, 'a100', ?, ?, 1, "
         "60, ?, ?, 'pending')");
@@ -77,7 +78,7 @@ TEST_CASE("policy snapshot: bureaus, quotas, members, types, usage per period, l
     ledger(c, psb, day("2026-11", 2), 5);
     ledger(c, psb, day("2026-11", 20), 7);
     ledger(c, psb, day("2026-11", 3), 20);
-    ledger(c, psb, day("2026-11", 3), 2, c.db().last_insert_id());
+    ledger(c, psb, day("2026-11", 3), 2, catalog::db_of(c).last_insert_id());
     ledger(c, psb, day("2026-10", 30), 11);
     ledger(c, psb, day("2026-12", 1), 13);
     // FIN, quarterly (Q4 from Oct 1); EDU, yearly; NOQ has no quota; no bureau at all.
@@ -93,7 +94,7 @@ TEST_CASE("policy snapshot: bureaus, quotas, members, types, usage per period, l
     lien(c, "c1", 101, psb, 2, 1, std::nullopt, 4);
     lien(c, "c1", 102, psb, 1, 4, 2, 8);
     lien(c, "c2", 201, fin, 1, 1, std::nullopt, 3);
-    c.db().exec("INSERT INTO sync_state (cluster, liens_at) VALUES ('c1', 1000), ('c2', 500), ('c3', NULL)");
+    catalog::db_of(c).exec("INSERT INTO sync_state (cluster, liens_at) VALUES ('c1', 1000), ('c2', 500), ('c3', NULL)");
 
     const std::int64_t now = day("2026-11", 15);
     const auto all = load_policy_snapshot(c, {now, ""});
@@ -173,8 +174,8 @@ TEST_CASE("policy snapshot: 500 bureaus and 100,000 ledger rows load in one grou
     test::TempCatalog t;
     auto& c = t.cat;
     const std::int64_t now = day("2026-11", 15);
-    c.db().exec("BEGIN");
-    c.db().exec(
+    catalog::db_of(c).exec("BEGIN");
+    catalog::db_of(c).exec(
         "INSERT INTO gpu_types (name, weight, price_cny, created_at, updated_at) VALUES "
         "('a100', 1, 10, 0, 0);"
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) "
@@ -185,7 +186,7 @@ TEST_CASE("policy snapshot: 500 bureaus and 100,000 ledger rows load in one grou
         "INSERT INTO bureau_members (bureau_id, unix_user, role, added_at) "
         "SELECT id, 'user' || id, 'member', 0 FROM bureaus;");
     // 100,000 rows over two months: half of them in the current one.
-    auto s = c.db().prepare(
+    auto s = catalog::db_of(c).prepare(
         "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000) "
         "INSERT INTO usage_ledger (cluster, slurm_job_id, bureau_id, account, unix_user, gpus, "
         "start_at, end_at, elapsed_s, gpu_hours, cuh, cost_cny, exit_state, ingested_at) "
@@ -193,7 +194,7 @@ TEST_CASE("policy snapshot: 500 bureaus and 100,000 ledger rows load in one grou
         "1, 0.5, 0, 'COMPLETED', 0 FROM n");
     s.bind(1, now);
     s.run();
-    c.db().exec("COMMIT");
+    catalog::db_of(c).exec("COMMIT");
 
     const auto t0 = std::chrono::steady_clock::now();
     const auto snap = load_policy_snapshot(c, {now, ""});

@@ -8,10 +8,10 @@
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/quotas.hpp"
-#include "jobs/gate/catalog_watcher.hpp"
-#include "jobs/gate/latency.hpp"
-#include "jobs/gate/plugin_config.hpp"
-#include "jobs/gate/quota_gate.hpp"
+#include "gate/catalog_watcher.hpp"
+#include "gate/latency.hpp"
+#include "gate/plugin_config.hpp"
+#include "gate/quota_gate.hpp"
 #include "temp_catalog.hpp"
 
 using namespace pdai;

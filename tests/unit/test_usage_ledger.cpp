@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <map>
 
+#include "catalog/db_access.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/jobs.hpp"
@@ -10,9 +11,9 @@
 #include "catalog/migrations.hpp"
 #include "catalog/quotas.hpp"
 #include "catalog/usage_report.hpp"
-#include "jobs/usage/ingest.hpp"
-#include "jobs/usage/quota_status.hpp"
-#include "jobs/usage/sync.hpp"
+#include "usage/ingest.hpp"
+#include "usage/quota_status.hpp"
+#include "usage/sync.hpp"
 #include "temp_catalog.hpp"
 
 using namespace pdai;
@@ -21,9 +22,9 @@ namespace {
 
 constexpr std::int64_t kNov1 = 1793491200;  // 2026-11-01T00:00:00Z
 
-jobs::FinishedJob job(std::int64_t id, const std::string& account, const std::string& tres,
+usage::FinishedJob job(std::int64_t id, const std::string& account, const std::string& tres,
                       std::int64_t start, std::int64_t elapsed, const std::string& state = "COMPLETED") {
-    jobs::FinishedJob j;
+    usage::FinishedJob j;
     j.cluster = "c1";
     j.job_id = id;
     j.account = account;
@@ -36,8 +37,8 @@ jobs::FinishedJob job(std::int64_t id, const std::string& account, const std::st
     return j;
 }
 
-jobs::IngestContext context() {
-    jobs::IngestContext ctx;
+usage::IngestContext context() {
+    usage::IngestContext ctx;
     ctx.gpu_types["a100"] = {2.0, 10.0};
     ctx.gpu_types["t4"] = {0.5, 2.0};
     ctx.bureaus_by_account["fin"] = {1, "FIN", "fin"};
@@ -46,12 +47,12 @@ jobs::IngestContext context() {
     return ctx;
 }
 
-struct FakeSource : jobs::AccountingSource {
-    std::vector<jobs::FinishedJob> finished;
-    std::vector<jobs::ActiveJob> active;
+struct FakeSource : usage::AccountingSource {
+    std::vector<usage::FinishedJob> finished;
+    std::vector<usage::ActiveJob> active;
     std::string cluster() override { return "c1"; }
-    std::vector<jobs::FinishedJob> jobs_between(std::int64_t, std::int64_t) override { return finished; }
-    std::vector<jobs::ActiveJob> active_jobs() override { return active; }
+    std::vector<usage::FinishedJob> jobs_between(std::int64_t, std::int64_t) override { return finished; }
+    std::vector<usage::ActiveJob> active_jobs() override { return active; }
 };
 
 struct Fixture {
@@ -68,44 +69,44 @@ struct Fixture {
             catalog::set_quota(c, "FIN", q);
         });
     }
-    jobs::SyncResult sync(FakeSource& s, std::int64_t now = kNov1 + 86400 * 10) {
-        jobs::SyncOptions o;
+    usage::SyncResult sync(FakeSource& s, std::int64_t now = kNov1 + 86400 * 10) {
+        usage::SyncOptions o;
         o.now = now;
-        return jobs::sync_usage(c, s, o);
+        return usage::sync_usage(c, s, o);
     }
 };
 
 }  // namespace
 
 TEST_CASE("AllocTRES GPUs by type", "[unit][usage]") {
-    auto g = jobs::gpus_of_tres("cpu=2,mem=4G,node=1,billing=2,gres/gpu=2,gres/gpu:a100=2");
+    auto g = usage::gpus_of_tres("cpu=2,mem=4G,node=1,billing=2,gres/gpu=2,gres/gpu:a100=2");
     CHECK(g == std::map<std::string, int>{{"a100", 2}});
-    CHECK(jobs::gpus_of_tres("cpu=1,gres/gpu=3").at("") == 3);
-    CHECK(jobs::gpus_of_tres("cpu=1,mem=1G").empty());
-    auto mixed = jobs::gpus_of_tres("gres/gpu=3,gres/gpu:a100=1,gres/gpu:t4=1");
+    CHECK(usage::gpus_of_tres("cpu=1,gres/gpu=3").at("") == 3);
+    CHECK(usage::gpus_of_tres("cpu=1,mem=1G").empty());
+    auto mixed = usage::gpus_of_tres("gres/gpu=3,gres/gpu:a100=1,gres/gpu:t4=1");
     CHECK(mixed == std::map<std::string, int>{{"", 1}, {"a100", 1}, {"t4", 1}});
 }
 
 TEST_CASE("pdai comment tag", "[unit][usage]") {
-    auto t = jobs::parse_pdai_tag("pdai:job=12,kind=run,algo=ocr@1.2.0,bureau=FIN");
+    auto t = usage::parse_pdai_tag("pdai:job=12,kind=run,algo=ocr@1.2.0,bureau=FIN");
     CHECK(t.job_id == 12);
     CHECK(t.algorithm == "ocr");
     CHECK(t.version == "1.2.0");
     CHECK(t.kind == "run");
     CHECK(t.bureau == "FIN");
-    CHECK_FALSE(jobs::parse_pdai_tag("my own comment").job_id);
-    auto u = jobs::parse_pdai_tag("pdai:kind=infer,algo=ocr@1.2.0,bureau=FIN,tasks=7");
+    CHECK_FALSE(usage::parse_pdai_tag("my own comment").job_id);
+    auto u = usage::parse_pdai_tag("pdai:kind=infer,algo=ocr@1.2.0,bureau=FIN,tasks=7");
     CHECK_FALSE(u.job_id);
     CHECK(u.tasks == 7);
-    CHECK_FALSE(jobs::parse_pdai_tag("pdai:kind=shell,tasks=0").kind);
-    CHECK_FALSE(jobs::parse_pdai_tag("pdai:kind=shell,tasks=0").tasks);
+    CHECK_FALSE(usage::parse_pdai_tag("pdai:kind=shell,tasks=0").kind);
+    CHECK_FALSE(usage::parse_pdai_tag("pdai:kind=shell,tasks=0").tasks);
 }
 
 TEST_CASE("a finished job becomes one priced ledger row", "[unit][usage]") {
     auto ctx = context();
     auto j = job(7, "FIN", "cpu=1,gres/gpu=2,gres/gpu:a100=2", kNov1, 1800);
     j.comment = "pdai:job=3,kind=run,algo=ocr@1.0.0,bureau=FIN";
-    auto r = jobs::to_ledger_row(j, ctx);
+    auto r = usage::to_ledger_row(j, ctx);
     CHECK(r.account == "fin");  // the bureau's spelling
     CHECK(r.bureau_id == 1);
     CHECK(r.gpus == 2);
@@ -117,37 +118,37 @@ TEST_CASE("a finished job becomes one priced ledger row", "[unit][usage]") {
     CHECK(r.vendor == "acme");
 
     // Outside pdai: no algorithm, bureau unknown, priced anyway; untyped at the dearest type.
-    auto o = jobs::to_ledger_row(job(8, "other", "gres/gpu=1", kNov1, 3600), ctx);
+    auto o = usage::to_ledger_row(job(8, "other", "gres/gpu=1", kNov1, 3600), ctx);
     CHECK_FALSE(o.bureau_id);
     CHECK_FALSE(o.algorithm);
     CHECK(o.cuh == Approx(2.0));
     CHECK_FALSE(o.gpu_type);
     // No GPUs: a row with zero figures (the job still counts in job totals).
-    CHECK(jobs::to_ledger_row(job(9, "fin", "cpu=4", kNov1, 60), ctx).cuh == 0.0);
+    CHECK(usage::to_ledger_row(job(9, "fin", "cpu=4", kNov1, 60), ctx).cuh == 0.0);
 }
 
 TEST_CASE("idempotency decisions", "[unit][usage]") {
     auto ctx = context();
-    auto r = jobs::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 600), ctx);
-    CHECK(jobs::decide(std::nullopt, r) == jobs::IngestAction::insert);
-    CHECK(jobs::decide(r, r) == jobs::IngestAction::skip);
-    auto longer = jobs::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 900), ctx);
-    CHECK(jobs::decide(r, longer) == jobs::IngestAction::correct);
+    auto r = usage::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 600), ctx);
+    CHECK(usage::decide(std::nullopt, r) == usage::IngestAction::insert);
+    CHECK(usage::decide(r, r) == usage::IngestAction::skip);
+    auto longer = usage::to_ledger_row(job(7, "fin", "gres/gpu:t4=1", kNov1, 900), ctx);
+    CHECK(usage::decide(r, longer) == usage::IngestAction::correct);
     auto repriced = r;
     repriced.cuh *= 3;  // a weight changed since: not a correction
-    CHECK(jobs::decide(r, repriced) == jobs::IngestAction::skip);
+    CHECK(usage::decide(r, repriced) == usage::IngestAction::skip);
 }
 
 TEST_CASE("liens of active jobs", "[unit][usage]") {
     auto ctx = context();
-    jobs::ActiveJob a{42, "FIN", "PENDING", std::string("t4"), 2, 5, 1, 120};
-    auto l = jobs::to_lien(a, ctx);
+    usage::ActiveJob a{42, "FIN", "PENDING", std::string("t4"), 2, 5, 1, 120};
+    auto l = usage::to_lien(a, ctx);
     REQUIRE(l);
     CHECK(l->bound_cuh == Approx(2 * 5 * 2.0 * 0.5));
     a.gpu_type.reset();  // untyped: the dearest type
-    CHECK(jobs::to_lien(a, ctx)->bound_cuh == Approx(2 * 5 * 2.0 * 2.0));
+    CHECK(usage::to_lien(a, ctx)->bound_cuh == Approx(2 * 5 * 2.0 * 2.0));
     a.account = "nobody";
-    CHECK_FALSE(jobs::to_lien(a, ctx));
+    CHECK_FALSE(usage::to_lien(a, ctx));
 }
 
 TEST_CASE("sync twice ingests once; a changed job is corrected, not duplicated", "[unit][usage]") {
@@ -246,7 +247,7 @@ TEST_CASE("report aggregation by dimensions and window", "[unit][usage]") {
     }
     CHECK(summed.at({"FIN", "-"}).jobs == 2);  // job 4 in October and job 2 in November
 
-    auto st = jobs::quota_status(f.c, *catalog::find_quota(f.c, "FIN"), kNov1 + 86400 * 10);
+    auto st = usage::quota_status(f.c, *catalog::find_quota(f.c, "FIN"), kNov1 + 86400 * 10);
     CHECK(st.used_cuh == Approx(3.0));
     CHECK(st.left_cuh == Approx(97.0));
     CHECK(st.burn_cuh_per_day == Approx(0.3));
@@ -267,9 +268,9 @@ TEST_CASE("migration 3 fills the monthly rollup from a version-2 catalog's daily
     REQUIRE(want.size() == 3);
     const std::string path = f.t.path;
     // Back to schema 2 the way an older pdai left it: no monthly table.
-    f.c.db().exec("DROP TABLE usage_monthly; PRAGMA user_version = 2;");
+    catalog::db_of(f.c).exec("DROP TABLE usage_monthly; PRAGMA user_version = 2;");
     auto c = catalog::Catalog::open({path, 1000, true});
-    CHECK(catalog::schema_version(c.db()) == catalog::latest_schema_version());
+    CHECK(catalog::schema_version(catalog::db_of(c)) == catalog::latest_schema_version());
     const auto got = catalog::usage_report(c, q);
     REQUIRE(got.size() == want.size());
     for (std::size_t i = 0; i < got.size(); ++i) {
@@ -316,7 +317,7 @@ TEST_CASE("sync gives a record its Slurm id by job name, or marks it lost", "[un
     const auto queued = record("infer"), finished = record("run"), unknown = record("run");
     const std::int64_t now = catalog::now_unix();
     FakeSource src;
-    jobs::ActiveJob task{901, "fin", "RUNNING", std::string("a100"), 1, 1, 1, 60};
+    usage::ActiveJob task{901, "fin", "RUNNING", std::string("a100"), 1, 1, 1, 60};
     task.array_job_id = 900;  // a running task of array 900
     task.name = "pdai-" + std::to_string(queued) + "-ocr";
     src.active = {task};
@@ -350,16 +351,16 @@ TEST_CASE("sync records bureau users' jobs from their tag, once", "[unit][usage]
     Fixture f;
     const std::int64_t now = catalog::now_unix();
     FakeSource src;
-    jobs::ActiveJob batch{700, "FIN", "PENDING", std::string("a100"), 1, 4, 1, 30};
+    usage::ActiveJob batch{700, "FIN", "PENDING", std::string("a100"), 1, 4, 1, 30};
     batch.name = "pdai-u-ocr";
     batch.comment = "pdai:kind=infer,algo=ocr@1.0.0,bureau=EDU,tasks=4";  // the bureau comes from the account
     batch.user = "bob";
     batch.work_dir = "/home/bob/.local/state/pdai/jobs/x";
     batch.submit = now - 5;
-    jobs::ActiveJob stranger = batch;  // an account that is no bureau's
+    usage::ActiveJob stranger = batch;  // an account that is no bureau's
     stranger.job_id = 701;
     stranger.account = "other";
-    jobs::ActiveJob plain = batch;  // a plain sbatch job with a comment of its own
+    usage::ActiveJob plain = batch;  // a plain sbatch job with a comment of its own
     plain.job_id = 702;
     plain.name = "myjob";
     plain.comment = "nightly run";

@@ -1,0 +1,58 @@
+// pdai_plugin.conf: the settings of the job_submit/pdai plugin, a file next to slurm.conf
+// (documented in pdai.conf(5), section "PLUGIN"). 'pdai quota check' reads the same file, so
+// it answers with the same exemptions and default time as the plugin.
+//
+// One "key = value" a line; '#' starts a comment; values may be quoted; lists are
+// comma-separated and may be written TOML-style (["root", "slurm"]):
+//   catalog = /var/lib/pdai/catalog.db      (required)
+//   fail_mode = closed                       open | closed: what happens while the catalog
+//                                            cannot be read
+//   default_account_from_bureau = yes        yes | no
+//   default_time = none                      a Slurm time ("4:00:00") or none
+//   exempt_accounts =                        accounts pdai never checks
+//   exempt_users = root                      users pdai never checks
+//   reload_interval_ms = 1000                how often the catalog is checked for changes
+//   cluster =                                read the liens of this cluster only
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "policy/parsed.hpp"
+#include "policy/quota_policy.hpp"
+
+namespace pdai::gate {
+
+enum class FailMode { open, closed };
+
+struct PluginConfig {
+    std::string catalog;
+    FailMode fail_mode = FailMode::closed;
+    policy::Settings settings = default_settings();
+    int reload_interval_ms = 1000;
+    std::string cluster;
+
+    static policy::Settings default_settings() {
+        policy::Settings s;
+        s.exempt_users = {"root"};
+        return s;
+    }
+};
+
+inline constexpr int kMinReloadIntervalMs = 10;
+inline constexpr int kMaxReloadIntervalMs = 600'000;
+
+std::string_view to_string(FailMode m) noexcept;
+
+// Unknown keys and bad values are errors naming the line; so is a missing catalog line when
+// `need_catalog` (the plugin needs one; 'pdai quota check' reads its own).
+policy::Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalog = true);
+
+// $PDAI_PLUGIN_CONF; else pdai_plugin.conf in the directory of $SLURM_CONF; else
+// /etc/slurm/pdai_plugin.conf (Debian's slurm.conf directory).
+std::string plugin_config_path();
+
+// Reads and parses `path`; a file that cannot be read is an error saying so.
+policy::Parsed<PluginConfig> load_plugin_config(const std::string& path, bool need_catalog = true);
+
+}  // namespace pdai::gate

@@ -1,0 +1,311 @@
+#include "gate/quota_gate.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/unix_user.hpp"
+
+namespace pdai::gate {
+namespace {
+
+using policy::Decision;
+using Verdict = Decision::Verdict;
+using Reason = Decision::Reason;
+
+std::string job_text(const ModifyRequest& m) {
+    std::string s = "job " + std::to_string(m.job_id);
+    if (m.task_id) s += "_" + std::to_string(*m.task_id);
+    return s;
+}
+
+// A lien for one task of an array record that covers several.
+catalog::Lien one_task(catalog::Lien l) {
+    if (l.tasks > 1) {
+        l.bound_cuh /= l.tasks;
+        l.concurrent_gpus = l.gpus;
+        l.tasks = 1;
+    }
+    return l;
+}
+
+int nodes_of(const policy::JobShape& s) {
+    return std::max(s.min_nodes.value_or(0), s.max_nodes.value_or(0));
+}
+
+}  // namespace
+
+QuotaGate::QuotaGate(PluginConfig config) : config_(std::move(config)) {}
+
+void QuotaGate::apply(policy::Snapshot& s, const Booking& b) noexcept {
+    const auto it = s.by_account.find(b.account);
+    if (it == s.by_account.end()) return;
+    it->second.liens_cuh += b.cuh;
+    it->second.active_gpus += b.gpus;
+}
+
+void QuotaGate::book(Booking b) {
+    if (state_) apply(state_->loaded.snapshot, b);
+    bookings_.push_back(std::move(b));
+}
+
+void QuotaGate::install(catalog::PolicySnapshot loaded, UidNames names) {
+    auto next = std::make_unique<State>(State{std::move(loaded), std::move(names)});
+    std::unique_ptr<State> old;
+    {
+        std::lock_guard lock(mu_);
+        if (const auto t = next->loaded.liens_at) {
+            std::erase_if(bookings_, [t](const Booking& b) { return b.at < *t; });
+            std::erase_if(changed_, [t](const auto& kv) { return kv.second.at < *t; });
+        }
+        for (const auto& b : bookings_) apply(next->loaded.snapshot, b);
+        name_cache_.clear();
+        old = std::move(state_);
+        state_ = std::move(next);
+    }
+    // `old` (hundreds of bureaus) is freed here, after the lock is released.
+}
+
+void QuotaGate::set_unavailable() {
+    std::unique_ptr<State> old;
+    std::lock_guard lock(mu_);
+    old = std::move(state_);  // bookings stay: they apply again to the next snapshot
+}
+
+bool QuotaGate::available() const {
+    std::lock_guard lock(mu_);
+    return state_ != nullptr;
+}
+
+GateCounters QuotaGate::counters() const {
+    std::lock_guard lock(mu_);
+    return counters_;
+}
+
+std::size_t QuotaGate::bookings() const {
+    std::lock_guard lock(mu_);
+    return bookings_.size();
+}
+
+std::string QuotaGate::user_name(std::uint32_t uid) {
+    {
+        std::lock_guard lock(mu_);
+        if (state_) {
+            if (auto it = state_->names.find(uid); it != state_->names.end()) return it->second;
+        }
+        if (auto it = name_cache_.find(uid); it != name_cache_.end()) return it->second;
+    }
+    // A user in no bureau: one passwd lookup, outside the lock, then cached.
+    std::string name = pdai::user_name(static_cast<uid_t>(uid));
+    if (name.rfind("uid:", 0) == 0) return name;  // no entry yet: ask again next time
+    std::lock_guard lock(mu_);
+    name_cache_.emplace(uid, name);
+    return name;
+}
+
+Outcome QuotaGate::fail_mode(const policy::JobRequest& job) {
+    Outcome o;
+    // Exemptions need no catalog.
+    o.decision = policy::evaluate(policy::Snapshot{}, config_.settings, job);
+    if (o.decision.verdict == Verdict::exempt) {
+        o.allow = true;
+        ++counters_.exempt;
+        return o;
+    }
+    o.by_fail_mode = true;
+    o.decision.reason = Reason::internal_error;
+    if (config_.fail_mode == FailMode::open) {
+        o.allow = true;
+        o.decision.verdict = Verdict::admit;
+        o.decision.message =
+            "pdai: the quota catalog cannot be read; admitted without a quota check "
+            "(fail_mode=open)";
+        ++counters_.fail_open;
+    } else {
+        o.allow = false;
+        o.decision.verdict = Verdict::refuse;
+        o.decision.message =
+            "pdai: the quota catalog cannot be read, so this job's bureau budget cannot be "
+            "checked (fail_mode=closed); try again in a few minutes, or tell the platform admin";
+        ++counters_.fail_closed;
+    }
+    return o;
+}
+
+Outcome QuotaGate::submit(const policy::JobRequest& job) {
+    std::lock_guard lock(mu_);
+    if (!state_) return fail_mode(job);
+    Outcome o;
+    o.decision = policy::evaluate(state_->loaded.snapshot, config_.settings, job);
+    const Decision& d = o.decision;
+    o.allow = d.admitted();
+    if (d.verdict == Verdict::exempt) {
+        ++counters_.exempt;
+    } else if (d.verdict == Verdict::admit) {
+        ++counters_.admitted;
+        if (d.bound_cuh > 0 || d.concurrent_gpus > 0) {
+            const std::int64_t at = job.submit_time ? job.submit_time : state_->loaded.snapshot.taken_at;
+            book({at, d.account, job.user, d.bound_cuh, d.concurrent_gpus});
+        }
+    } else {
+        ++counters_.refused;
+    }
+    return o;
+}
+
+std::optional<catalog::Lien> QuotaGate::lien_of(const ModifyRequest& m, std::string& key) const {
+    const std::string base = std::to_string(m.job_id);
+    key = m.task_id ? base + "_" + std::to_string(*m.task_id) : base;
+    if (auto it = changed_.find(key); it != changed_.end()) return it->second.lien;
+    if (m.task_id) {
+        if (auto it = changed_.find(base); it != changed_.end()) return one_task(it->second.lien);
+    }
+    const auto& liens = state_->loaded.liens;
+    if (auto it = liens.find(m.job_id); it != liens.end())
+        return m.task_id ? one_task(it->second) : it->second;
+    return std::nullopt;
+}
+
+Outcome QuotaGate::unpriced(const ModifyRequest& m, const std::string& why) {
+    Outcome o;
+    o.decision.verdict = Verdict::refuse;
+    o.decision.reason = Reason::bad_request;
+    o.decision.message = "pdai: cannot price this change of " + job_text(m) + ": " + why +
+                         "; try again after the next 'pdai sync' (within a few minutes)";
+    ++counters_.modify_refused;
+    return o;
+}
+
+Outcome QuotaGate::modify(const ModifyRequest& m) {
+    std::lock_guard lock(mu_);
+    Outcome o;
+    Decision& d = o.decision;
+    auto allow = [&](std::string message) {
+        o.allow = true;
+        if (d.verdict == Verdict::refuse) d.verdict = Verdict::admit;
+        if (d.reason == Reason::internal_error) d.reason = Reason::ok;
+        d.message = std::move(message);
+        ++counters_.modify_allowed;
+        return o;
+    };
+    if (config_.settings.exempt_users.contains(m.user)) {
+        d.verdict = Verdict::exempt;
+        d.reason = Reason::exempt_user;
+        return allow("pdai: user " + m.user + " is exempt from pdai quotas");
+    }
+    if (!m.touches_price()) return allow("pdai: the change does not touch the job's price");
+    if (!state_) {
+        policy::JobRequest job;
+        job.user = m.user;
+        job.account = m.account;
+        return fail_mode(job);
+    }
+
+    policy::GpuAsk new_ask;
+    std::string ask_error;
+    std::string key;
+    const auto old = lien_of(m, key);
+    auto price_tres = [&](std::optional<int> nodes) {
+        policy::JobShape shape = m.shape;
+        if (!shape.min_nodes && !shape.max_nodes) shape.min_nodes = nodes;
+        auto ask = policy::gpu_ask_from_tres(
+            {m.tres_per_job, m.tres_per_node, m.tres_per_task, m.tres_per_socket}, shape);
+        if (ask) {
+            new_ask = *ask;
+        } else {
+            ask_error = ask.error();
+        }
+    };
+
+    if (!old) {
+        if (m.tres_given) {
+            price_tres(std::nullopt);
+            if (!ask_error.empty() || new_ask.count > 0)
+                return unpriced(m, "it is not in the liens snapshot yet, and the change asks for GPUs");
+        }
+        const bool recent_gpu_jobs = std::any_of(
+            bookings_.begin(), bookings_.end(),
+            [&](const Booking& b) { return b.user == m.user && (b.cuh > 0 || b.gpus > 0); });
+        if (recent_gpu_jobs)
+            return unpriced(m, "it is not in the liens snapshot yet, and user " + m.user +
+                                   " has GPU jobs admitted since then");
+        return allow("pdai: " + job_text(m) + " holds no GPUs that pdai knows of");
+    }
+
+    // The job as it would be after the change.
+    policy::JobRequest job;
+    job.user = m.user;
+    job.account = m.account ? *m.account : old->account;
+    job.submit_time = m.now;
+    job.array_tasks = old->tasks;
+    if (old->gpus > 0 && old->concurrent_gpus < std::int64_t{old->gpus} * old->tasks)
+        job.array_throttle = static_cast<int>(std::max<std::int64_t>(1, old->concurrent_gpus / old->gpus));
+    const int new_nodes = nodes_of(m.shape);
+    if (m.tres_given) {
+        price_tres(old->nodes);
+        job.gpus = new_ask;
+        job.request_error = ask_error;
+    } else {
+        job.gpus = {old->gpus, old->gpu_type};
+        // GPUs per node scale with the nodes; per-job GPUs do not, but pdai cannot tell.
+        if (old->gpus > 0 && new_nodes > old->nodes) {
+            const int per_node = (old->gpus + old->nodes - 1) / old->nodes;
+            job.gpus.count = std::max(old->gpus, per_node * new_nodes);
+        }
+    }
+    if (m.time_given) {
+        job.time_limit_minutes = m.time_limit_minutes.value_or(0);  // INFINITE: no limit
+    } else if (old->time_limit_minutes) {
+        job.time_limit_minutes = old->time_limit_minutes;
+    } else if (job.gpus.count > 0) {
+        return unpriced(m, "its lien has no time limit");
+    }
+
+    // Lowering never needs budget: same bureau and type, no more GPUs, nodes or time.
+    const bool same_account = !m.account || *m.account == old->account;
+    const bool lowered =
+        same_account && job.request_error.empty() && job.gpus.count <= old->gpus &&
+        (job.gpus.count == 0 || job.gpus.type == old->gpu_type) &&
+        (new_nodes == 0 || new_nodes <= old->nodes) &&
+        (!m.time_given ||
+         (m.time_limit_minutes && *m.time_limit_minutes > 0 && old->time_limit_minutes &&
+          *m.time_limit_minutes <= *old->time_limit_minutes));
+
+    // Evaluate with the job's old lien taken out of its bureau (restored right after).
+    policy::Snapshot& s = state_->loaded.snapshot;
+    const auto ob = s.by_account.find(old->account);
+    if (ob != s.by_account.end()) {
+        ob->second.liens_cuh -= old->bound_cuh;
+        ob->second.active_gpus -= old->concurrent_gpus;
+    }
+    d = policy::evaluate(s, config_.settings, job);
+    if (ob != s.by_account.end()) {
+        ob->second.liens_cuh += old->bound_cuh;
+        ob->second.active_gpus += old->concurrent_gpus;
+    }
+
+    if (d.verdict == Verdict::refuse) {
+        if (lowered) {
+            // The old lien stays booked: pdai never lowers a bound it could not price.
+            d.verdict = Verdict::admit;
+            d.reason = Reason::ok;
+            return allow("pdai: " + job_text(m) + " asks for less than before; allowed");
+        }
+        ++counters_.modify_refused;
+        return o;
+    }
+    const bool priced = d.verdict == Verdict::admit;
+    catalog::Lien now_lien = *old;
+    now_lien.account = priced ? d.account : job.account.value_or(old->account);
+    now_lien.gpus = job.gpus.count;
+    now_lien.gpu_type = priced && !d.gpu_type.empty() ? std::optional(d.gpu_type) : job.gpus.type;
+    now_lien.time_limit_minutes = job.time_limit_minutes;
+    now_lien.nodes = std::max(old->nodes, new_nodes);
+    now_lien.bound_cuh = priced ? d.bound_cuh : 0.0;
+    now_lien.concurrent_gpus = priced ? d.concurrent_gpus : 0;
+    book({m.now, old->account, {}, -old->bound_cuh, -old->concurrent_gpus});
+    book({m.now, now_lien.account, {}, now_lien.bound_cuh, now_lien.concurrent_gpus});
+    changed_.insert_or_assign(key, Changed{m.now, now_lien});
+    return allow(d.message);
+}
+
+}  // namespace pdai::gate

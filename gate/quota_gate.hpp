@@ -1,0 +1,128 @@
+// The quota gate: the job_submit plugin's state and decisions, without anything of Slurm.
+//
+// It holds the last snapshot loaded from the catalog (CatalogWatcher installs it) plus what
+// the plugin itself admitted since: every admission and every allowed job_modify adds a
+// booking (bureau, CUH, GPUs held) that counts against the bureau at once. A new snapshot
+// forgets the bookings older than its liens_at, because the liens that 'pdai sync' read
+// from slurmctld after that time already hold those jobs; the rest are applied to it again.
+// Bookings made in the very second of liens_at are kept: such a job may be counted twice
+// until the next sync, never missed.
+//
+// While no snapshot is loadable (set_unavailable), exempt users and accounts still pass,
+// and every other job follows the fail mode: admitted (open) or refused (closed).
+//
+// job_modify has no delta mode in the engine, so the gate prices a change against the
+// job's lien: the bureau is evaluated with the job's old lien taken out and the job as it
+// would be after the change; the booking is new bound - old bound. A job that is in no
+// lien yet (submitted after the last pdai sync) cannot be priced: a change that touches
+// its price is refused if the user has GPU jobs admitted since that sync (retry after the
+// next sync), and allowed otherwise, since then the job holds no GPUs. Lowering a job's
+// bound and GPUs is always allowed.
+//
+// Thread-safe: one small mutex; decisions never wait for the catalog.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "catalog/policy_snapshot.hpp"
+#include "gate/plugin_config.hpp"
+#include "policy/gpu_request.hpp"
+#include "policy/quota_policy.hpp"
+
+namespace pdai::gate {
+
+using UidNames = std::unordered_map<std::uint32_t, std::string>;
+
+struct Outcome {
+    bool allow = false;          // what slurmctld is told
+    bool by_fail_mode = false;   // no snapshot: the fail mode decided
+    policy::Decision decision;   // the engine's decision (message always set)
+};
+
+// A change to an existing job, as job_modify sees it: only what the update names.
+struct ModifyRequest {
+    std::uint32_t job_id = 0;     // the job (or array) id; 0 when unknown
+    std::optional<int> task_id;   // "1234_7": one array task
+    std::string user;             // who asks for the change
+    std::optional<std::string> account;  // new --account
+    bool time_given = false;
+    std::optional<int> time_limit_minutes;  // when time_given; nullopt = INFINITE
+    bool tres_given = false;      // one of tres_per_* was named: GPUs are re-priced
+    std::string tres_per_job, tres_per_node, tres_per_task, tres_per_socket;
+    policy::JobShape shape;       // the shape fields the update names
+    std::int64_t now = 0;
+
+    // True when the change may alter what the job costs.
+    bool touches_price() const noexcept {
+        return account || time_given || tres_given || shape.min_nodes || shape.max_nodes ||
+               shape.num_tasks || shape.ntasks_per_node || shape.sockets_per_node;
+    }
+};
+
+struct GateCounters {
+    std::uint64_t admitted = 0, refused = 0, exempt = 0, fail_open = 0, fail_closed = 0,
+                  modify_allowed = 0, modify_refused = 0;
+};
+
+class QuotaGate {
+public:
+    explicit QuotaGate(PluginConfig config);
+
+    // The reload thread: installs a snapshot; `names` maps the uids of members and exempt
+    // users to their names.
+    void install(catalog::PolicySnapshot loaded, UidNames names);
+    // The catalog cannot be read: the fail mode applies until the next install().
+    void set_unavailable();
+    bool available() const;
+
+    // Hot path: decides one submission; on admit the job's bound is booked at once.
+    Outcome submit(const policy::JobRequest& job);
+    Outcome modify(const ModifyRequest& change);
+
+    // The user name of `uid`: from the installed snapshot (no system call), else from a
+    // cache, else getpwuid_r (once per uid); "uid:N" when it has no passwd entry.
+    std::string user_name(std::uint32_t uid);
+
+    const PluginConfig& config() const noexcept { return config_; }
+    GateCounters counters() const;
+    std::size_t bookings() const;
+
+private:
+    struct Booking {
+        std::int64_t at;   // unix seconds
+        std::string account;
+        std::string user;  // who submitted (empty for modify deltas)
+        double cuh;        // may be negative (a lowered job_modify)
+        std::int64_t gpus;
+    };
+    struct Changed {  // a job's lien after a job_modify allowed since the snapshot
+        std::int64_t at;
+        catalog::Lien lien;
+    };
+    struct State {
+        catalog::PolicySnapshot loaded;  // loaded.snapshot includes the bookings
+        UidNames names;
+    };
+
+    static void apply(policy::Snapshot& s, const Booking& b) noexcept;
+    void book(Booking b);
+    Outcome fail_mode(const policy::JobRequest& job);
+    Outcome unpriced(const ModifyRequest& change, const std::string& why);
+    std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
+
+    const PluginConfig config_;
+    mutable std::mutex mu_;
+    std::unique_ptr<State> state_;
+    std::vector<Booking> bookings_;
+    std::unordered_map<std::string, Changed> changed_;  // by "jobid" / "jobid_task"
+    std::unordered_map<std::uint32_t, std::string> name_cache_;
+    GateCounters counters_;
+};
+
+}  // namespace pdai::gate

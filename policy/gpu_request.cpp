@@ -1,0 +1,197 @@
+#include "policy/gpu_request.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include "policy/parse_util.hpp"
+
+namespace pdai::policy {
+namespace {
+
+using detail::ascii_safe;
+
+// A GRES count: digits with an optional k/m/g suffix (x1024 each, as in Slurm).
+std::optional<std::int64_t> parse_count(std::string_view s) {
+    std::int64_t mult = 1;
+    if (!s.empty()) {
+        switch (s.back()) {
+            case 'k':
+            case 'K': mult = 1024; break;
+            case 'm':
+            case 'M': mult = 1024 * 1024; break;
+            case 'g':
+            case 'G': mult = 1024 * 1024 * 1024; break;
+            default: break;
+        }
+        if (mult != 1) s.remove_suffix(1);
+    }
+    const auto n = detail::parse_uint(s, kMaxGpusPerJob);
+    if (!n || *n * mult > kMaxGpusPerJob) return std::nullopt;
+    return *n * mult;
+}
+
+bool starts_with_digit(std::string_view s) {
+    return !s.empty() && s[0] >= '0' && s[0] <= '9';
+}
+
+// GRES type names as written in gres.conf: letters, digits, '_', '-', '.', not starting with
+// punctuation (so "-1" is never a type).
+bool valid_type_name(std::string_view s) {
+    if (s.empty() || s[0] == '_' || s[0] == '-' || s[0] == '.') return false;
+    return std::all_of(s.begin(), s.end(), [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+               c == '_' || c == '-' || c == '.';
+    });
+}
+
+// Merges b into a; `sum` adds counts (entries of one string), otherwise the larger count wins
+// (fields that Slurm must satisfy together). Returns an error text or empty.
+std::string merge(GpuAsk& a, const GpuAsk& b, bool sum) {
+    if (b.count == 0) return {};
+    if (a.count == 0) {
+        a = b;
+        return {};
+    }
+    if (a.type && b.type && *a.type != *b.type) {
+        return "GPUs of two types (" + ascii_safe(*a.type) + " and " + ascii_safe(*b.type) +
+               ") in one job; pdai prices one GPU type per job, so submit one job per type";
+    }
+    if (!b.type) a.type.reset();  // untyped GPUs may be any type
+    a.count = sum ? static_cast<int>(
+                        std::min<std::int64_t>(std::int64_t{a.count} + b.count, kMaxGpusPerJob + 1))
+                  : std::max(a.count, b.count);
+    if (a.count > kMaxGpusPerJob) return "more than " + std::to_string(kMaxGpusPerJob) + " GPUs";
+    return {};
+}
+
+// One entry: [gres: | gres/]NAME[:TYPE][:COUNT] or [gres/]NAME[:TYPE]=COUNT. Returns a zero
+// ask for GRES other than gpu.
+Parsed<GpuAsk> parse_entry(std::string_view e) {
+    const auto bad = [&](std::string_view why) {
+        return Parsed<GpuAsk>::fail("invalid GPU request '" + ascii_safe(e) +
+                                    "': " + std::string(why));
+    };
+    std::string_view s = detail::trim(e);
+    if (s.starts_with("gres:") || s.starts_with("gres/")) s.remove_prefix(5);
+    const auto name_end = s.find_first_of(":=");
+    const auto name = s.substr(0, name_end);
+    if (name.empty()) return bad("no GRES name");
+    if (name != "gpu") return Parsed<GpuAsk>::ok(GpuAsk{});
+    if (name_end == std::string_view::npos) return Parsed<GpuAsk>::ok(GpuAsk{1, std::nullopt});
+
+    // After the name: "=COUNT", ":COUNT", ":TYPE", ":TYPE:COUNT" or ":TYPE=COUNT".
+    std::string_view rest = s.substr(name_end + 1);
+    std::string_view type;
+    std::string_view count = rest;
+    if (s[name_end] == ':') {
+        if (const auto sep = rest.find_first_of(":="); sep != std::string_view::npos) {
+            type = rest.substr(0, sep);
+            count = rest.substr(sep + 1);
+            if (type.empty()) return bad("empty GPU type");
+        } else if (rest.empty()) {
+            return bad("nothing after 'gpu:'");
+        } else if (!starts_with_digit(rest)) {
+            type = rest;  // "gres:gpu:a100" means one
+            count = "1";
+        }
+    }
+    if (!type.empty() && !valid_type_name(type)) return bad("bad GPU type name");
+    const auto n = parse_count(count);
+    if (!n) return bad("GPU count must be a whole number up to " + std::to_string(kMaxGpusPerJob));
+    GpuAsk ask{static_cast<int>(*n), std::nullopt};
+    if (!type.empty()) ask.type = std::string(type);
+    return Parsed<GpuAsk>::ok(std::move(ask));
+}
+
+std::int64_t at_least_1(const std::optional<int>& v) {
+    return v && *v > 0 ? *v : 1;
+}
+
+// Multipliers saturate just above the GPU cap: any nonzero count times them is then over the
+// cap (and reported), and no product can overflow.
+std::int64_t saturate(std::int64_t v) {
+    return std::min(v, kMaxGpusPerJob + 1);
+}
+
+}  // namespace
+
+Parsed<GpuAsk> parse_gpu_tres(std::string_view tres) {
+    GpuAsk total;
+    if (detail::trim(tres).empty()) return Parsed<GpuAsk>::ok(total);
+    for (;;) {
+        const auto comma = tres.find(',');
+        auto entry = parse_entry(tres.substr(0, comma));
+        if (!entry) return entry;
+        if (auto err = merge(total, *entry, /*sum=*/true); !err.empty()) {
+            return Parsed<GpuAsk>::fail(std::move(err));
+        }
+        if (comma == std::string_view::npos) break;
+        tres.remove_prefix(comma + 1);
+    }
+    if (total.count == 0) total.type.reset();
+    return Parsed<GpuAsk>::ok(total);
+}
+
+Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) {
+    std::int64_t nodes = std::max(at_least_1(shape.min_nodes), at_least_1(shape.max_nodes));
+    if (shape.num_tasks && shape.ntasks_per_node && *shape.ntasks_per_node > 0) {
+        nodes = std::max<std::int64_t>(
+            nodes, (*shape.num_tasks + *shape.ntasks_per_node - 1) / *shape.ntasks_per_node);
+    }
+    nodes = saturate(nodes);
+    const std::int64_t tasks = saturate(
+        std::max({at_least_1(shape.num_tasks), at_least_1(shape.ntasks_per_node) * nodes, nodes}));
+    const std::int64_t sockets = saturate(at_least_1(shape.sockets_per_node) * nodes);
+
+    const std::pair<std::string_view, std::int64_t> fields[] = {{tres.per_job, 1},
+                                                                {tres.per_node, nodes},
+                                                                {tres.per_task, tasks},
+                                                                {tres.per_socket, sockets}};
+    GpuAsk total;
+    for (const auto& [text, mult] : fields) {
+        auto one = parse_gpu_tres(text);
+        if (!one) return one;
+        // Both factors are <= kMaxGpusPerJob + 1, so the product fits; check before narrowing.
+        const std::int64_t n = std::int64_t{one->count} * mult;
+        if (n > kMaxGpusPerJob) {
+            return Parsed<GpuAsk>::fail("the job asks for " + std::to_string(n) +
+                                        " GPUs, more than pdai accepts in one job (" +
+                                        std::to_string(kMaxGpusPerJob) + ")");
+        }
+        if (auto err = merge(total, GpuAsk{static_cast<int>(n), one->type}, /*sum=*/false);
+            !err.empty()) {
+            return Parsed<GpuAsk>::fail(std::move(err));
+        }
+    }
+    return Parsed<GpuAsk>::ok(total);
+}
+
+Parsed<GpuAsk> parse_cli_gpus(std::string_view text) {
+    const auto s = detail::trim(text);
+    const auto bad = [&] {
+        return Parsed<GpuAsk>::fail("invalid GPU request '" + ascii_safe(text) +
+                                    "': use N or TYPE:N, e.g. 2 or a100:2");
+    };
+    if (s.empty()) return bad();
+    const auto colon = s.find(':');
+    const auto type = colon == std::string_view::npos ? std::string_view{} : s.substr(0, colon);
+    const auto count = colon == std::string_view::npos ? s : s.substr(colon + 1);
+    if (colon != std::string_view::npos && !valid_type_name(type)) return bad();
+    if (colon == std::string_view::npos && valid_type_name(s) && !starts_with_digit(s)) {
+        return Parsed<GpuAsk>::ok(GpuAsk{1, std::string(s)});  // "a100" means one
+    }
+    const auto n = detail::parse_uint(count, kMaxGpusPerJob);
+    if (!n) return bad();
+    GpuAsk ask{static_cast<int>(*n), std::nullopt};
+    if (!type.empty() && *n > 0) ask.type = std::string(type);
+    return Parsed<GpuAsk>::ok(std::move(ask));
+}
+
+std::string describe(const GpuAsk& ask) {
+    const std::string gpus = ask.count == 1 ? " GPU" : " GPUs";
+    if (ask.count == 0) return "no GPUs";
+    if (ask.type) return std::to_string(ask.count) + " x " + ascii_safe(*ask.type) + gpus;
+    return std::to_string(ask.count) + gpus + " (any type)";
+}
+
+}  // namespace pdai::policy

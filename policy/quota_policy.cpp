@@ -1,0 +1,537 @@
+#include "policy/quota_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "policy/duration.hpp"
+#include "policy/parse_util.hpp"
+
+namespace pdai::policy {
+namespace {
+
+using detail::ascii_safe;
+using detail::format_number;
+using Verdict = Decision::Verdict;
+using Reason = Decision::Reason;
+
+// ---- message pieces: every untrusted string goes through ascii_safe() or display() ----
+
+// A display name may be UTF-8 but must not break the one-line message.
+std::string display(std::string_view name) {
+    std::string out;
+    for (char c : name.substr(0, 128)) {
+        const auto u = static_cast<unsigned char>(c);
+        out += (u < 0x20 || u == 0x7f) ? ' ' : c;
+    }
+    return out;
+}
+
+std::string bureau_name(const Bureau& b) {
+    const std::string code = ascii_safe(b.code);
+    return b.display_name.empty() ? "bureau " + code
+                                  : "bureau " + code + " (" + display(b.display_name) + ")";
+}
+
+std::string cuh(double v, int decimals = 2) {
+    return format_number(v, decimals) + " CUH";
+}
+
+std::string gpus_text(std::int64_t n) {
+    return std::to_string(n) + (n == 1 ? " GPU" : " GPUs");
+}
+
+std::string hours_text(int minutes) {
+    return format_number(minutes / 60.0, 3) + "h";
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view sep) {
+    std::string out;
+    for (const auto& s : items) {
+        if (!out.empty()) out += sep;
+        out += s;
+    }
+    return out;
+}
+
+std::string accounts_text(const std::vector<std::string>& accounts) {
+    std::vector<std::string> safe;
+    for (const auto& a : accounts) safe.push_back(ascii_safe(a));
+    return join(safe, ", ");
+}
+
+// ---- the engine ----
+
+// The GPU types a bureau may use, known to the catalog, sorted by name.
+std::vector<const GpuType*> allowed_types(const Snapshot& s, const Bureau& b) {
+    std::vector<const GpuType*> out;
+    if (b.allowed_gpu_types.empty()) {
+        for (const auto& [name, t] : s.gpu_types) out.push_back(&t);
+    } else {
+        for (const auto& name : b.allowed_gpu_types) {
+            if (auto it = s.gpu_types.find(name); it != s.gpu_types.end())
+                out.push_back(&it->second);
+        }
+        std::sort(out.begin(), out.end(), [](auto* a, auto* c) { return a->name < c->name; });
+        out.erase(std::unique(out.begin(), out.end()), out.end());
+    }
+    return out;
+}
+
+std::string type_names(const std::vector<const GpuType*>& types) {
+    std::vector<std::string> names;
+    for (const auto* t : types) names.push_back(ascii_safe(t->name));
+    return names.empty() ? std::string("none") : join(names, ", ");
+}
+
+class Evaluation {
+public:
+    Evaluation(const Snapshot& s, const Settings& st, const JobRequest& j)
+        : snap_(s), settings_(st), job_(j) {}
+
+    Decision run() {
+        if (settings_.exempt_users.contains(job_.user)) {
+            return exempt(Reason::exempt_user, "user " + ascii_safe(job_.user) + " is exempt");
+        }
+        const bool has_account = job_.account && !job_.account->empty();
+        // Slurm treats account names case-insensitively and keeps them in lower case.
+        if (has_account &&
+            (settings_.exempt_accounts.contains(*job_.account) ||
+             settings_.exempt_accounts.contains(detail::ascii_lower(*job_.account)))) {
+            return exempt(Reason::exempt_account,
+                          "account " + ascii_safe(*job_.account) + " is exempt");
+        }
+        if (!job_.request_error.empty()) {
+            return refuse(Reason::bad_request,
+                          "cannot read this job's request: " + ascii_safe(job_.request_error, 300));
+        }
+        const Bureau* b = has_account ? resolve_given(*job_.account) : resolve_default();
+        if (!b) return d_;
+        d_.bureau = b->code;
+        d_.account = b->account;
+        period_ = period_of(b->period, job_.submit_time != 0 ? job_.submit_time : snap_.taken_at);
+        d_.period_label = period_.label;
+        d_.remaining_cuh = b->budget_cuh - b->used_cuh - b->liens_cuh;
+
+        if (!b->members.contains(job_.user)) {
+            return refuse(Reason::not_member, "user " + ascii_safe(job_.user) +
+                                                  " is not a member of " + bureau_name(*b) + "; " +
+                                                  other_accounts_advice(b->account) +
+                                                  "ask the platform admin to add you to it");
+        }
+        if (!b->active) {
+            return refuse(Reason::inactive, bureau_name(*b) +
+                                                " is not active, so it cannot run jobs; ask "
+                                                "the platform admin to reactivate it");
+        }
+        if (job_.gpus.count < 0 || job_.array_tasks < 1) {
+            return refuse(Reason::bad_request,
+                          "GPU count " + std::to_string(job_.gpus.count) + " or array size " +
+                              std::to_string(job_.array_tasks) + " is out of range");
+        }
+        if (job_.gpus.count == 0) {
+            d_.verdict = Verdict::admit;
+            d_.reason = Reason::no_gpus;
+            d_.message = "pdai: admitted to " + bureau_name(*b) + ": the job asks for no GPUs";
+            return d_;
+        }
+        return gpu_rules(*b);
+    }
+
+private:
+    Decision exempt(Reason r, const std::string& why) {
+        d_.verdict = Verdict::exempt;
+        d_.reason = r;
+        d_.message = "pdai: " + why + " from pdai quotas";
+        return d_;
+    }
+
+    Decision refuse(Reason r, const std::string& text) {
+        d_.verdict = Verdict::refuse;
+        d_.reason = r;
+        d_.message = "pdai: " + text;
+        return d_;
+    }
+
+    // Active bureaus the user belongs to, by account.
+    std::vector<std::string> own_accounts(bool active_only) const {
+        std::vector<std::string> out;
+        if (auto it = snap_.bureaus_of_user.find(job_.user); it != snap_.bureaus_of_user.end()) {
+            for (const auto& a : it->second) {
+                const Bureau* b = snap_.find_bureau(a);
+                if (b && (!active_only || b->active) && b->members.contains(job_.user)) {
+                    out.push_back(a);
+                }
+            }
+        }
+        return out;
+    }
+
+    // "use --account=x, or " (or "one of x, y"), or empty when the user has no other bureau.
+    std::string other_accounts_advice(std::string_view except) const {
+        auto mine = own_accounts(true);
+        std::erase(mine, std::string(except));
+        if (mine.empty()) return {};
+        if (mine.size() == 1) return "use --account=" + ascii_safe(mine[0]) + ", or ";
+        return "use --account with one of " + accounts_text(mine) + ", or ";
+    }
+
+    const Bureau* resolve_given(const std::string& account) {
+        if (const Bureau* b = snap_.find_bureau(account)) return b;
+        if (const Bureau* b = snap_.find_bureau(detail::ascii_lower(account))) return b;
+        const auto mine = own_accounts(true);
+        std::string advice;
+        if (mine.size() == 1) {
+            advice = "use --account=" + ascii_safe(mine[0]);
+        } else if (!mine.empty()) {
+            advice = "use --account with one of your bureaus: " + accounts_text(mine);
+        } else {
+            advice = "ask the platform admin which account your bureau uses";
+        }
+        refuse(Reason::unknown_account,
+               "account '" + ascii_safe(account) + "' is not a pdai bureau; " + advice);
+        return nullptr;
+    }
+
+    const Bureau* resolve_default() {
+        const auto mine = own_accounts(true);
+        const std::string user = "user " + ascii_safe(job_.user);
+        if (mine.empty()) {
+            const auto inactive = own_accounts(false);
+            if (!inactive.empty()) {
+                refuse(Reason::inactive, user + " belongs only to inactive bureaus (" +
+                                             accounts_text(inactive) +
+                                             "); ask the platform admin to reactivate one");
+            } else {
+                refuse(Reason::not_in_any_bureau,
+                       user +
+                           " is not a member of any pdai bureau; ask the platform admin to "
+                           "add you to your bureau, then submit with --account=<its account>");
+            }
+            return nullptr;
+        }
+        if (mine.size() > 1) {
+            std::vector<std::string> options;
+            for (const auto& a : mine) options.push_back("--account=" + ascii_safe(a));
+            refuse(Reason::ambiguous_account, user + " belongs to " + std::to_string(mine.size()) +
+                                                  " bureaus (" + accounts_text(mine) +
+                                                  "); choose one with " + join(options, " or "));
+            return nullptr;
+        }
+        if (!settings_.default_account_from_bureau) {
+            refuse(Reason::no_account, "no --account given; submit with --account=" +
+                                           ascii_safe(mine[0]) + " (your bureau's account)");
+            return nullptr;
+        }
+        d_.set_account = mine[0];
+        return snap_.find_bureau(mine[0]);
+    }
+
+    // The GPU type the job is priced at, or nullptr after refusing.
+    const GpuType* price(const Bureau& b) {
+        const auto allowed = allowed_types(snap_, b);
+        if (job_.gpus.type) {
+            const std::string& name = *job_.gpus.type;
+            const auto it = snap_.gpu_types.find(name);
+            if (it == snap_.gpu_types.end()) {
+                refuse(Reason::unknown_gpu_type, "unknown GPU type '" + ascii_safe(name) + "'; " +
+                                                     bureau_name(b) +
+                                                     " may use: " + type_names(allowed));
+                return nullptr;
+            }
+            if (std::find(allowed.begin(), allowed.end(), &it->second) == allowed.end()) {
+                refuse(Reason::gpu_type_not_allowed,
+                       bureau_name(b) + " may not use GPU type '" + ascii_safe(name) +
+                           "'; allowed: " + type_names(allowed) + " (e.g. --gres=gpu:" +
+                           (allowed.empty() ? std::string("TYPE") : ascii_safe(allowed[0]->name)) +
+                           ":" + std::to_string(job_.gpus.count) + ")");
+                return nullptr;
+            }
+            return &it->second;
+        }
+        // Untyped: Slurm may place it on any type the bureau can reach, so charge the dearest.
+        const GpuType* dearest = nullptr;
+        for (const auto* t : allowed) {
+            if (!dearest || t->weight > dearest->weight) dearest = t;
+        }
+        if (!dearest) {
+            refuse(Reason::no_gpu_type, bureau_name(b) +
+                                            " has no GPU type it may use; ask the platform admin "
+                                            "to configure GPU types and its allowed types");
+            return nullptr;
+        }
+        d_.priced_untyped = true;
+        return dearest;
+    }
+
+    Decision gpu_rules(const Bureau& b) {
+        const std::int64_t tasks = job_.array_tasks;
+        const std::int64_t at_once = job_.array_throttle && *job_.array_throttle > 0
+                                         ? std::min<std::int64_t>(tasks, *job_.array_throttle)
+                                         : tasks;
+        d_.gpus = job_.gpus.count;
+        d_.array_tasks = job_.array_tasks;
+        d_.concurrent_gpus = std::int64_t{job_.gpus.count} * at_once;
+
+        const GpuType* type = price(b);
+        if (!type) return d_;
+        d_.gpu_type = type->name;
+        d_.weight = type->weight;
+        if (!(type->weight >= 0) || !std::isfinite(type->weight)) {
+            return refuse(Reason::bad_config, "GPU type '" + ascii_safe(type->name) +
+                                                  "' has weight " + format_number(type->weight, 3) +
+                                                  "; ask the platform admin to fix it");
+        }
+
+        // 0 minutes is "no limit" in Slurm; the site default stands in only when none was given.
+        int limit = 0;
+        if (job_.time_limit_minutes) {
+            limit = *job_.time_limit_minutes;
+        } else if (settings_.default_time_minutes) {
+            limit = *settings_.default_time_minutes;
+        }
+        const std::string longest = b.max_time_minutes
+                                        ? "; the longest " + bureau_name(b) + " allows is " +
+                                              format_slurm_time(*b.max_time_minutes)
+                                        : std::string{};
+        if (limit <= 0) {
+            return refuse(Reason::no_time_limit,
+                          "the job has no time limit, and GPU jobs are charged GPUs x time; give "
+                          "--time, e.g. --time=04:00:00 or --time=1-00:00:00" +
+                              longest);
+        }
+        d_.time_limit_minutes = limit;
+        if (b.max_time_minutes && limit > *b.max_time_minutes) {
+            return refuse(
+                Reason::time_over_max,
+                "time limit " + format_slurm_time(limit) + " is longer than " + bureau_name(b) +
+                    " allows (" + format_slurm_time(*b.max_time_minutes) +
+                    "); ask for --time=" + format_slurm_time(*b.max_time_minutes) + " or less");
+        }
+
+        const double gpu_hours = static_cast<double>(tasks) * job_.gpus.count * (limit / 60.0);
+        d_.bound_cuh = gpu_hours * type->weight;
+        d_.cost_cny = gpu_hours * type->price_cny;
+        if (!(d_.bound_cuh <= d_.remaining_cuh + kEpsilonCuh)) return over_budget(b);
+
+        if (b.max_gpus && b.active_gpus + d_.concurrent_gpus > *b.max_gpus) return over_cap(b);
+
+        d_.verdict = Verdict::admit;
+        d_.reason = Reason::ok;
+        d_.message = "pdai: admitted to " + bureau_name(b) + ": needs " + need_text() + "; " +
+                     cuh(d_.remaining_cuh - d_.bound_cuh) + " left in " + period_.label +
+                     " after it";
+        return d_;
+    }
+
+    // "16 tasks x 2 GPUs x 3h x 1.5 CUH/GPU-h = 144 CUH"
+    std::string need_text() const { return need_text(format_number(d_.bound_cuh, cuh_decimals_)); }
+    std::string need_text(const std::string& bound) const {
+        std::string s;
+        if (d_.array_tasks > 1) s = std::to_string(d_.array_tasks) + " tasks x ";
+        s += gpus_text(d_.gpus) + " x " + hours_text(d_.time_limit_minutes) + " x " +
+             format_number(d_.weight, 3) + " CUH/GPU-h = " + bound + " CUH";
+        s += " (" + ascii_safe(d_.gpu_type) +
+             (d_.priced_untyped ? ", the dearest type allowed, as no type was named)" : ")");
+        return s;
+    }
+
+    std::string left_text(const Bureau& b) const {
+        const double r = d_.remaining_cuh;
+        const std::string of = " (budget " + cuh(b.budget_cuh) + ")";
+        if (r < -kEpsilonCuh) {
+            return bureau_name(b) + " is " + cuh(-r) + " over its budget for " + period_.label + of;
+        }
+        return bureau_name(b) + " has " + cuh(std::max(r, 0.0), cuh_decimals_) + " left in " +
+               period_.label + of;
+    }
+
+    Decision over_budget(const Bureau& b) {
+        const double r = d_.remaining_cuh;
+        // "needs 0.3 CUH, 0.3 left" would make no sense: show more digits when they round alike.
+        if (format_number(d_.bound_cuh, 2) == format_number(r, 2)) cuh_decimals_ = 6;
+        const double w = d_.weight;
+        const double hours = d_.time_limit_minutes / 60.0;
+        std::vector<std::string> change;
+        if (r > kEpsilonCuh) {
+            const double per_minute = static_cast<double>(d_.array_tasks) * d_.gpus * w / 60.0;
+            // Largest n with n * unit <= r + epsilon: the division may round either way, so
+            // start one above it and step down with the admission test itself.
+            auto largest_fitting = [&](double unit) {
+                const double q = std::min(std::floor(r / unit) + 1, 1e12);
+                auto n = static_cast<std::int64_t>(q);
+                while (n > 0 && !(static_cast<double>(n) * unit <= r + kEpsilonCuh)) --n;
+                return n;
+            };
+            if (per_minute > 0) {
+                auto m = largest_fitting(per_minute);
+                if (m > 0)
+                    change.push_back("ask for --time=" + format_slurm_time(static_cast<int>(m)) +
+                                     " or less");
+            }
+            const double per_gpu = static_cast<double>(d_.array_tasks) * hours * w;
+            if (per_gpu > 0 && d_.gpus > 1) {
+                auto g = largest_fitting(per_gpu);
+                if (g > 0) change.push_back("ask for " + gpus_text(g) + " or fewer per task");
+            }
+            const double per_task = d_.gpus * hours * w;
+            if (per_task > 0 && d_.array_tasks > 1) {
+                auto t = largest_fitting(per_task);
+                if (t > 0)
+                    change.push_back("submit " + std::to_string(t) + " array tasks or fewer");
+            }
+            if (d_.priced_untyped) {
+                const auto allowed = allowed_types(snap_, b);
+                const GpuType* cheapest = nullptr;
+                for (const auto* t : allowed) {
+                    if (t->weight >= 0 && (!cheapest || t->weight < cheapest->weight)) cheapest = t;
+                }
+                if (cheapest && cheapest->weight < w) {
+                    change.push_back("name a cheaper GPU type (e.g. --gres=gpu:" +
+                                     ascii_safe(cheapest->name) + ":" + std::to_string(d_.gpus) +
+                                     ", " + format_number(cheapest->weight, 3) + " CUH/GPU-h)");
+                }
+            }
+        } else {
+            change.push_back("wait for the budget to renew on " + utc_date(period_.end) + " (UTC)");
+        }
+        change.push_back("ask the platform admin to raise the budget");
+        return refuse(Reason::over_budget, left_text(b) + "; this job needs " + need_text() + "; " +
+                                               join(change, ", or "));
+    }
+
+    Decision over_cap(const Bureau& b) {
+        const std::int64_t cap = *b.max_gpus;
+        std::string text = bureau_name(b) + " may hold at most " + gpus_text(cap) + " at once; ";
+        if (d_.concurrent_gpus > cap) {
+            text += "this job alone would hold " + std::to_string(d_.concurrent_gpus);
+        } else {
+            text += std::to_string(b.active_gpus) +
+                    " are held by its running and pending jobs and this job would hold " +
+                    std::to_string(d_.concurrent_gpus) + " more";
+        }
+        const std::int64_t tasks_at_once = d_.gpus > 0 ? d_.concurrent_gpus / d_.gpus : 0;
+        if (tasks_at_once > 1) {
+            text += " (" + gpus_text(d_.gpus) + " x " + std::to_string(tasks_at_once) +
+                    " array tasks at once)";
+        }
+        std::vector<std::string> change;
+        const std::int64_t free_now = std::max<std::int64_t>(0, cap - b.active_gpus);
+        // A throttle that fits what is free now, else what the cap allows once jobs finish.
+        if (d_.array_tasks > 1 && d_.gpus <= cap) {
+            const std::int64_t t = free_now >= d_.gpus ? free_now / d_.gpus : cap / d_.gpus;
+            change.push_back("throttle the array with --array=...%" + std::to_string(t));
+        }
+        if (d_.gpus > cap) {
+            change.push_back("ask for " + gpus_text(cap) + " or fewer per task");
+        } else if (d_.gpus > 1 && free_now > 0) {
+            change.push_back("ask for fewer GPUs");
+        }
+        // Waiting helps only when the job fits the cap on its own.
+        if (b.active_gpus > 0 && d_.concurrent_gpus <= cap) {
+            change.push_back("wait for its jobs to finish");
+        }
+        change.push_back("ask the platform admin to raise the cap");
+        return refuse(Reason::over_gpu_cap, text + "; " + join(change, ", or "));
+    }
+
+    const Snapshot& snap_;
+    const Settings& settings_;
+    const JobRequest& job_;
+    PeriodRange period_;
+    Decision d_;
+    int cuh_decimals_ = 2;
+};
+
+}  // namespace
+
+const Bureau* Snapshot::find_bureau(std::string_view account) const noexcept {
+    const auto it = by_account.find(account);
+    return it == by_account.end() ? nullptr : &it->second;
+}
+
+void index_members(Snapshot& snapshot) {
+    snapshot.bureaus_of_user.clear();
+    for (const auto& [account, b] : snapshot.by_account) {  // map order: accounts sorted
+        for (const auto& user : b.members) snapshot.bureaus_of_user[user].push_back(account);
+    }
+}
+
+bool period_rolled_over(const Snapshot& snapshot, std::int64_t now) noexcept {
+    bool seen[3] = {false, false, false};
+    for (const auto& [account, b] : snapshot.by_account) {
+        auto& s = seen[static_cast<int>(b.period)];
+        if (s) continue;
+        s = true;
+        // Compare start times only: no strings, so this cannot throw.
+        const auto kind = b.period;
+        try {
+            if (period_of(kind, now).start != period_of(kind, snapshot.taken_at).start) return true;
+        } catch (...) {
+            return true;
+        }
+    }
+    return false;
+}
+
+std::string_view to_string(Decision::Verdict v) noexcept {
+    switch (v) {
+        case Verdict::admit: return "admit";
+        case Verdict::refuse: return "refuse";
+        case Verdict::exempt: return "exempt";
+    }
+    return "refuse";
+}
+
+std::string_view to_string(Decision::Reason r) noexcept {
+    switch (r) {
+        case Reason::ok: return "ok";
+        case Reason::no_gpus: return "no_gpus";
+        case Reason::exempt_user: return "exempt_user";
+        case Reason::exempt_account: return "exempt_account";
+        case Reason::bad_request: return "bad_request";
+        case Reason::no_account: return "no_account";
+        case Reason::ambiguous_account: return "ambiguous_account";
+        case Reason::not_in_any_bureau: return "not_in_any_bureau";
+        case Reason::unknown_account: return "unknown_account";
+        case Reason::not_member: return "not_member";
+        case Reason::inactive: return "inactive";
+        case Reason::unknown_gpu_type: return "unknown_gpu_type";
+        case Reason::gpu_type_not_allowed: return "gpu_type_not_allowed";
+        case Reason::no_gpu_type: return "no_gpu_type";
+        case Reason::bad_config: return "bad_config";
+        case Reason::no_time_limit: return "no_time_limit";
+        case Reason::time_over_max: return "time_over_max";
+        case Reason::over_budget: return "over_budget";
+        case Reason::over_gpu_cap: return "over_gpu_cap";
+        case Reason::internal_error: return "internal_error";
+    }
+    return "internal_error";
+}
+
+Decision evaluate(const Snapshot& snapshot, const Settings& settings,
+                  const JobRequest& job) noexcept {
+    try {
+        return Evaluation(snapshot, settings, job).run();
+    } catch (...) {
+        // Only allocation can fail here; the caller decides fail-open or fail-closed.
+        Decision d;
+        d.verdict = Verdict::refuse;
+        d.reason = Reason::internal_error;
+        try {
+            d.message = "pdai: internal error while checking the quota; try again";
+        } catch (...) {
+        }
+        return d;
+    }
+}
+
+void admit(Snapshot& snapshot, const Decision& decision) noexcept {
+    if (decision.verdict != Verdict::admit) return;
+    const auto it = snapshot.by_account.find(decision.account);
+    if (it == snapshot.by_account.end()) return;
+    it->second.liens_cuh += decision.bound_cuh;
+    it->second.active_gpus += decision.concurrent_gpus;
+}
+
+}  // namespace pdai::policy

@@ -1,0 +1,166 @@
+// The quota policy engine: decides whether one job may run under a bureau's GPU budget.
+// Pure: no I/O, no clock, no globals. One engine serves the job_submit plugin (inside
+// slurmctld, so evaluate() never throws), `pdai submit --dry-run`, `pdai quota check` and the
+// local backend.
+//
+// Rules, in the order they are applied (the first that fails decides):
+//  1. A user in Settings::exempt_users, or a job whose --account is in exempt_accounts, is
+//     exempt: no pdai rule applies (verdict exempt).
+//  2. JobRequest::request_error set (the caller could not read the GPU request / array): refuse.
+//  3. The bureau is the job's account. No account: the user's only active bureau is chosen
+//     (Decision::set_account) if Settings::default_account_from_bureau, else refuse asking for
+//     --account; two or more bureaus: refuse listing them. An account pdai does not know:
+//     refuse. Accounts match exactly or in lower case (Slurm's accounts are case-insensitive).
+//  4. The user must be a member of the bureau, and the bureau active.
+//  5. A job with no GPUs is admitted with bound 0 (reason no_gpus): it costs no CUH, so time
+//     and GPU rules do not apply, but it still needs a bureau it belongs to (rules 3-4).
+//  6. GPU type: a named type must be known and allowed for the bureau; an untyped request is
+//     priced at the bureau's dearest allowed type (highest weight), since it may land there.
+//  7. Time limit: required (Settings::default_time_minutes stands in when set); 0 means "no
+//     limit" in Slurm and is refused the same way; it must not exceed Bureau::max_time_minutes.
+//  8. Budget: bound = GPUs x hours x weight x array tasks; remaining = budget - used - liens;
+//     admitted when bound <= remaining (+ kEpsilonCuh for float rounding). The array throttle
+//     does not lower the bound: every task still runs and is charged, only fewer at once.
+//  9. Concurrent GPUs: active_gpus + GPUs x min(tasks, throttle) <= max_gpus. The throttle
+//     counts here: Slurm never runs more than `throttle` tasks of the array at once.
+//
+// Admission is evaluated against the period containing JobRequest::submit_time (see
+// period.hpp); Bureau::used_cuh and liens_cuh must be for that period.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policy/gpu_request.hpp"
+#include "policy/period.hpp"
+
+namespace pdai::policy {
+
+// Budget comparisons tolerate this much float rounding (a millionth of a CUH).
+inline constexpr double kEpsilonCuh = 1e-6;
+
+struct GpuType {
+    std::string name;        // as in gres.conf / slurm.conf ("a100")
+    double weight = 1.0;     // CUH per GPU-hour
+    double price_cny = 0.0;  // per card-hour, for cost estimates
+};
+
+struct Bureau {
+    std::string code;          // short, ASCII ("PSB")
+    std::string display_name;  // may be UTF-8 ("公安局")
+    std::string account;       // its Slurm account
+    bool active = true;
+    PeriodKind period = PeriodKind::month;
+    double budget_cuh = 0.0;                     // per period
+    std::optional<int> max_gpus;                 // concurrent GPUs; none = no cap
+    std::optional<int> max_time_minutes;         // longest time limit; none = no cap
+    std::vector<std::string> allowed_gpu_types;  // empty = every known type
+    std::set<std::string, std::less<>> members;  // unix user names
+    double used_cuh = 0.0;                       // ledger usage in the current period
+    double liens_cuh = 0.0;                      // admitted jobs not yet in the ledger
+    std::int64_t active_gpus = 0;                // GPUs held by running or pending admitted jobs
+};
+
+struct Snapshot {
+    std::map<std::string, Bureau, std::less<>> by_account;
+    std::map<std::string, GpuType, std::less<>> gpu_types;
+    // user -> accounts of the bureaus listing them; rebuild with index_members().
+    std::map<std::string, std::vector<std::string>, std::less<>> bureaus_of_user;
+    std::int64_t taken_at = 0;  // Unix seconds
+
+    const Bureau* find_bureau(std::string_view account) const noexcept;
+};
+
+// Rebuilds Snapshot::bureaus_of_user from every Bureau::members (accounts sorted).
+void index_members(Snapshot& snapshot);
+
+// True when some bureau's period at `now` is not the one at snapshot.taken_at: its used_cuh
+// and liens_cuh then belong to the previous period and the snapshot should be reloaded.
+bool period_rolled_over(const Snapshot& snapshot, std::int64_t now) noexcept;
+
+struct Settings {
+    bool default_account_from_bureau = true;
+    // The partition's DefaultTime, when the site lets jobs without --time use it.
+    std::optional<int> default_time_minutes;
+    std::set<std::string, std::less<>> exempt_accounts;
+    std::set<std::string, std::less<>> exempt_users;
+};
+
+struct JobRequest {
+    std::optional<std::string> account = {};  // --account; nullopt or empty = none given
+    std::string user = {};                    // submitting user's name (from the munge uid)
+    GpuAsk gpus = {};                         // per array task; see gpu_ask_from_tres()
+    int array_tasks = 1;                      // ArraySpec::tasks; 1 for a plain job
+    std::optional<int> array_throttle = {};   // ArraySpec::throttle
+    // Minutes; nullopt = not given (NO_VAL, or INFINITE); 0 = no limit, as in Slurm.
+    std::optional<int> time_limit_minutes = {};
+    std::int64_t submit_time = 0;  // Unix seconds; 0 = snapshot.taken_at
+    // Set when the caller could not parse the GPU request or array; refused with this text
+    // unless the job is exempt.
+    std::string request_error = {};
+};
+
+struct Decision {
+    enum class Verdict { admit, refuse, exempt };
+    enum class Reason {
+        ok,                 // admitted within budget
+        no_gpus,            // admitted: asks for no GPUs
+        exempt_user,        // exempt
+        exempt_account,     // exempt
+        bad_request,        // request_error was set, or counts out of range
+        no_account,         // no --account and Settings forbid choosing one
+        ambiguous_account,  // no --account and the user is in several bureaus
+        not_in_any_bureau,  // no --account and the user is in no active bureau
+        unknown_account,    // --account is not a pdai bureau
+        not_member,         // user is not a member of the bureau
+        inactive,           // bureau is not active
+        unknown_gpu_type,   // named GPU type is not in the catalog
+        gpu_type_not_allowed,
+        no_gpu_type,  // untyped request, but the bureau has no priced type to use
+        bad_config,   // a GPU type's weight is negative or not a number
+        no_time_limit,
+        time_over_max,
+        over_budget,
+        over_gpu_cap,
+        internal_error,  // evaluate() caught an exception (out of memory)
+    };
+
+    Verdict verdict = Verdict::refuse;
+    Reason reason = Reason::internal_error;
+    std::string bureau;        // bureau code, when one was resolved
+    std::string account;       // the bureau's account, when one was resolved
+    std::string set_account;   // non-empty when the engine chose the account: set it on the job
+    std::string period_label;  // "2026-11"
+    int gpus = 0;              // per array task
+    int array_tasks = 1;
+    std::int64_t concurrent_gpus = 0;  // gpus x min(tasks, throttle); admit() adds these
+    int time_limit_minutes = 0;        // the limit priced (the job's, or the default)
+    std::string gpu_type;              // the type priced; empty when no GPUs
+    bool priced_untyped = false;       // gpu_type was chosen for an untyped request
+    double weight = 0.0;               // CUH per GPU-hour of gpu_type
+    double bound_cuh = 0.0;            // whole job / array
+    double remaining_cuh = 0.0;        // before this job
+    double cost_cny = 0.0;             // bound in money: GPU-hours x price
+    // One line beginning "pdai: ". ASCII except the bureau's display name. On refusal: which
+    // bureau, what is left, what the job needs and what to change; on admit, a summary.
+    std::string message;
+
+    bool admitted() const noexcept { return verdict != Verdict::refuse; }
+};
+
+std::string_view to_string(Decision::Verdict v) noexcept;
+std::string_view to_string(Decision::Reason r) noexcept;
+
+Decision evaluate(const Snapshot& snapshot, const Settings& settings,
+                  const JobRequest& job) noexcept;
+
+// After admitting (verdict admit): adds the job's bound to its bureau's liens and its
+// concurrent GPUs to active_gpus, so the next evaluate() sees them. No-op otherwise.
+void admit(Snapshot& snapshot, const Decision& decision) noexcept;
+
+}  // namespace pdai::policy
