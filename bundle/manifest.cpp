@@ -489,7 +489,7 @@ void from_json(const nlohmann::json& j, Manifest& m) {
     m.kinds.clear();
     for (const auto& k : j.at("kinds")) {
         auto kind = parse_job_kind(k.get<std::string>());
-        if (!kind) throw Error(Errc::busy, "catalog holds a manifest with unknown kind " + k.dump());
+        if (!kind) throw Error(Errc::corrupt, "catalog holds a manifest with unknown kind " + k.dump());
         m.kinds.push_back(*kind);
     }
     const auto& r = j.at("resources");

@@ -159,7 +159,7 @@ PublicKey parse_public_key_base64(std::string_view base64, const std::string& ke
     PublicKey k;
     k.key_id = key_id;
     if (!from_base64(base64, k.bytes))
-        throw Error(Errc::busy, "the catalog holds a malformed public key '" + key_id + "'");
+        throw Error(Errc::corrupt, "the catalog holds a malformed public key '" + key_id + "'");
     return k;
 }
 

@@ -52,7 +52,7 @@ AlgorithmVersion read_version(const Stmt& s) {
     try {
         v.manifest = nlohmann::json::parse(s.text(9)).get<bundle::Manifest>();
     } catch (const nlohmann::json::exception& e) {
-        throw Error(Errc::busy, "the catalog's manifest of " + v.algorithm + "@" + v.version +
+        throw Error(Errc::corrupt, "the catalog's manifest of " + v.algorithm + "@" + v.version +
                                     " is unreadable: " + e.what());
     }
     v.status = s.text(10), v.licence_expires = s.opt_text(11);

@@ -106,17 +106,17 @@ void Catalog::check_schema(bool writable) {
     int app = application_id(db);
     int version = catalog::schema_version(db);
     if (app != kApplicationId && !(app == 0 && version == 0))
-        throw Error(Errc::busy, db.path() + " is an SQLite database but not a pdai catalog",
+        throw Error(Errc::corrupt, db.path() + " is an SQLite database but not a pdai catalog",
                     "point --catalog at a catalog made by 'pdai catalog init'");
     int latest = latest_schema_version();
     if (version > latest)
-        throw Error(Errc::busy,
+        throw Error(Errc::corrupt,
                     "catalog " + db.path() + " has schema version " + std::to_string(version) +
                         ", newer than this pdai understands (" + std::to_string(latest) + ")",
                     "use the pdai release that wrote it, or upgrade pdai");
     if (version == latest) return;
     if (!writable)
-        throw Error(Errc::busy,
+        throw Error(Errc::corrupt,
                     "catalog " + db.path() + " has schema version " + std::to_string(version) +
                         " and needs migrating to " + std::to_string(latest),
                     "ask a platform admin to run 'pdai catalog init', which migrates it");

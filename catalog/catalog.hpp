@@ -25,7 +25,7 @@ struct OpenOptions {
 class Catalog {
 public:
     // Opens an existing catalog. A writable open migrates an older schema; a newer schema
-    // or a non-pdai file is refused (Errc::busy, "unreadable"); a missing file is not_found.
+    // or a non-pdai file is refused (Errc::corrupt); a missing file is not_found.
     static Catalog open(const OpenOptions& opts);
     // Creates the file (and its directory) if needed and migrates it to the latest schema.
     // Returns true when the catalog was created, false when it already existed.

@@ -185,7 +185,7 @@ void restore_catalog(const std::string& src, const std::string& path, int busy_t
         collect_problems(probe, r);
     }
     if (!r.ok())
-        throw Error(Errc::busy, "refusing to restore " + src + ": " + r.problems.front(),
+        throw Error(Errc::corrupt, "refusing to restore " + src + ": " + r.problems.front(),
                     "the catalog was not changed; pick an older backup");
     Db from(src, Db::Mode::read_only, busy_timeout_ms);
     if (!fs::exists(path)) {

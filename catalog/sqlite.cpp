@@ -17,7 +17,7 @@ Db::Db(const std::string& path, Mode mode, int busy_timeout_ms)
     db_.reset(raw);
     if (rc != SQLITE_OK) {
         if (rc == SQLITE_CANTOPEN)
-            throw Error(Errc::busy, "cannot open catalog " + path + ": " +
+            throw Error(Errc::corrupt, "cannot open catalog " + path + ": " +
                                         (raw ? sqlite3_errmsg(raw) : "out of memory"),
                         "check that the file exists and that you may read it");
         fail(rc, "opening the catalog");
@@ -39,10 +39,10 @@ void Db::fail(int rc, std::string_view doing) const {
                         std::to_string(busy_timeout_ms_) + " ms)",
                     "try again, or raise busy_timeout_ms in pdai.conf");
     case SQLITE_NOTADB:
-        throw Error(Errc::busy, path_ + " is not a pdai catalog (not an SQLite database)",
+        throw Error(Errc::corrupt, path_ + " is not a pdai catalog (not an SQLite database)",
                     "point --catalog at a catalog made by 'pdai catalog init', or restore a backup");
     case SQLITE_CORRUPT:
-        throw Error(Errc::busy, "catalog " + path_ + " is corrupt: " + msg,
+        throw Error(Errc::corrupt, "catalog " + path_ + " is corrupt: " + msg,
                     "run 'pdai catalog check', then 'pdai catalog restore' from a backup");
     case SQLITE_READONLY:
         throw Error(Errc::failure, "catalog " + path_ + " is read-only for this user",
@@ -51,8 +51,9 @@ void Db::fail(int rc, std::string_view doing) const {
     case SQLITE_IOERR:
     case SQLITE_PERM:
     case SQLITE_AUTH:
-        throw Error(Errc::busy, what);
-    case SQLITE_FULL: throw Error(Errc::failure, what, "free some disk space");
+        throw Error(Errc::corrupt, what);
+    case SQLITE_FULL:
+        throw Error(Errc::failure, what + " (the disk is full)", "free some disk space, then try again");
     case SQLITE_CONSTRAINT: throw Error(Errc::conflict, what);
     default: throw Error(Errc::failure, what);
     }

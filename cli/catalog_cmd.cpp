@@ -40,7 +40,7 @@ void set_catalog_command(CLI::App& app, Context& ctx) {
             for (const auto& p : r.problems) std::cout << r.path << ": " << p << '\n';
         }
         if (!r.ok())
-            throw Error(Errc::busy,
+            throw Error(Errc::corrupt,
                         "catalog " + r.path + " has " + std::to_string(r.problems.size()) +
                             " problem(s)",
                         "restore the last good backup with 'pdai catalog restore FILE'");

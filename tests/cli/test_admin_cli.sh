@@ -91,16 +91,16 @@ expect 2 "audit with a bad date" -- audit list --since yesterday-ish
 
 # Catalog files that cannot be used.
 echo "not a database at all, just some text that is long enough to look like a header" >"$TEST_TMP/text.db"
-expect 6 "a text file as catalog" -- --catalog "$TEST_TMP/text.db" vendor list
+expect 8 "a text file as catalog" -- --catalog "$TEST_TMP/text.db" vendor list
 contains "$err" "not a pdai catalog" "says it is not a catalog"
 sqlite3 "$TEST_TMP/other.db" "CREATE TABLE t(x); PRAGMA user_version=1;"
-expect 6 "a foreign SQLite file" -- --catalog "$TEST_TMP/other.db" vendor list
+expect 8 "a foreign SQLite file" -- --catalog "$TEST_TMP/other.db" vendor list
 cp "$PDAI_CATALOG" "$TEST_TMP/newer.db"
 sqlite3 "$TEST_TMP/newer.db" "PRAGMA user_version=99;"
-expect 6 "a catalog from a newer pdai" -- --catalog "$TEST_TMP/newer.db" vendor list
+expect 8 "a catalog from a newer pdai" -- --catalog "$TEST_TMP/newer.db" vendor list
 contains "$err" "newer than this pdai" "names the version problem"
 sum_before=$(sha256sum "$TEST_TMP/newer.db")
-expect 6 "writing to a newer catalog" -- --catalog "$TEST_TMP/newer.db" vendor add late
+expect 8 "writing to a newer catalog" -- --catalog "$TEST_TMP/newer.db" vendor add late
 equals "$(sha256sum "$TEST_TMP/newer.db")" "$sum_before" "newer catalog untouched"
 
 # A catalog locked past the busy timeout: exit 6, nothing written.
@@ -143,7 +143,7 @@ expect 4 "restored catalog lacks the later vendor" -- vendor show after-backup
 expect 0 "restored catalog keeps the earlier vendor" -- vendor show acme
 expect 0 "check is clean" -- catalog check
 head -c 20000 "$TEST_TMP/b1.db" >"$TEST_TMP/truncated.db"
-expect 6 "restore refuses a damaged backup" -- catalog restore "$TEST_TMP/truncated.db"
+expect 8 "restore refuses a damaged backup" -- catalog restore "$TEST_TMP/truncated.db"
 expect 0 "catalog unchanged after refused restore" -- vendor show acme
 
 expect 0 "catalog path" -- catalog path --json

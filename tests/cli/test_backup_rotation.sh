@@ -57,17 +57,17 @@ damage() {  # damage FILE: fill its middle page with garbage
 }
 echo "catalog: $pages pages of $page bytes"
 damage "$PDAI_CATALOG"
-expect 6 "check finds the damaged catalog" -- catalog check
+expect 8 "check finds the damaged catalog" -- catalog check
 contains "$out" "integrity" "check names an integrity problem"
 contains "$err" "pdai catalog restore" "check says how to recover"
-expect 6 "check --json also exits 6" -- --json catalog check
+expect 8 "check --json also exits 8" -- --json catalog check
 equals "$(jq .ok <<<"$out")" false "check --json: ok is false"
 
 # A damaged backup is refused and the catalog is not touched.
 cp "$last" "$TEST_TMP/bad-backup.db"
 damage "$TEST_TMP/bad-backup.db"
 before=$(sha256sum <"$PDAI_CATALOG")
-expect 6 "restore refuses a damaged backup" -- catalog restore "$TEST_TMP/bad-backup.db"
+expect 8 "restore refuses a damaged backup" -- catalog restore "$TEST_TMP/bad-backup.db"
 contains "$err" "refusing to restore" "says it refused"
 equals "$(sha256sum <"$PDAI_CATALOG")" "$before" "catalog untouched by the refused restore"
 

@@ -59,7 +59,7 @@ TEST_CASE("an old-schema catalog is migrated with its data kept", "[catalog][sch
         REQUIRE(schema_version(db) == 1);
     }
     // A reader cannot migrate: it is told to ask an admin.
-    CHECK(open_error(path, false) == Errc::busy);
+    CHECK(open_error(path, false) == Errc::corrupt);
 
     auto c = Catalog::open({path, 1000, true});
     CHECK(schema_version(catalog::db_of(c)) == latest_schema_version());
@@ -76,8 +76,8 @@ TEST_CASE("a catalog from a newer pdai is refused, and left alone", "[catalog][s
     test::TempCatalog t;
     catalog::db_of(t.cat).exec("PRAGMA user_version = " + std::to_string(latest_schema_version() + 1));
     auto size = std::filesystem::file_size(t.path);
-    CHECK(open_error(t.path, true) == Errc::busy);
-    CHECK(open_error(t.path, false) == Errc::busy);
+    CHECK(open_error(t.path, true) == Errc::corrupt);
+    CHECK(open_error(t.path, false) == Errc::corrupt);
     CHECK(std::filesystem::file_size(t.path) == size);
     CHECK_FALSE(check_catalog(t.path, 1000).ok());
 }
@@ -86,15 +86,15 @@ TEST_CASE("files that are not pdai catalogs are refused", "[catalog][schema]") {
     test::TempDir dir;
     auto text = (dir.path / "notes.txt").string();
     std::ofstream(text) << "this is not a database, it is a text file of some length\n";
-    CHECK(open_error(text, false) == Errc::busy);
-    CHECK(open_error(text, true) == Errc::busy);
+    CHECK(open_error(text, false) == Errc::corrupt);
+    CHECK(open_error(text, true) == Errc::corrupt);
 
     auto other = (dir.path / "other.db").string();
     {
         Db db(other, Db::Mode::create, 1000);
         db.exec("CREATE TABLE t (x); PRAGMA user_version = 1");
     }
-    CHECK(open_error(other, true) == Errc::busy);
+    CHECK(open_error(other, true) == Errc::corrupt);
     CHECK(open_error((dir.path / "missing.db").string(), false) == Errc::not_found);
     CHECK(open_error(dir.path.string(), false) == Errc::usage);
 }
