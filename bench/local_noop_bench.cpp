@@ -29,7 +29,6 @@ int main(int argc, char** argv) {
     fs::create_directories(work / "logs");
     ::setenv("PDAI_SUPERVISOR_EXE", argv[1], 1);
     ::setenv("PDAI_LOCAL_STATE_DIR", (work / "state").c_str(), 1);
-    ::unsetenv("PDAI_CATALOG");
     std::string script = (work / "job.sh").string();
     std::ofstream(script) << "#!/bin/bash\nexit 0\n";
     fs::permissions(script, fs::perms::owner_all);
@@ -47,7 +46,7 @@ int main(int argc, char** argv) {
     }
     double direct = std::chrono::duration<double>(clock::now() - t0).count();
 
-    auto backend = make_local_backend();
+    auto backend = make_local_backend({});  // no catalog: nothing admitted or recorded
     PreparedJob job;
     job.spec.kind = Kind::run;
     job.spec.resources.time_minutes = 5;

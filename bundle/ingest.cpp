@@ -12,6 +12,7 @@
 #include "bundle/archive.hpp"
 #include "bundle/paths.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pdai::bundle {
 
@@ -31,7 +32,7 @@ public:
     ~ScopedChdir() {
         if (::fchdir(saved_.get()) != 0) {
             // Nothing sensible is left to do; later relative paths would be wrong, so say it.
-            std::fprintf(stderr, "pdai: cannot return to the working directory: %s\n", std::strerror(errno));
+            log::error(std::string("cannot return to the working directory: ") + std::strerror(errno));
         }
     }
     ScopedChdir(const ScopedChdir&) = delete;

@@ -64,26 +64,16 @@ bool valid_date(int y, int m, int d) {
 
 // Returns an error message for a bad template, or "" when every placeholder is known.
 std::string check_template(std::string_view t, std::set<std::string>* used) {
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        if ((c == '{' || c == '}') && i + 1 < t.size() && t[i + 1] == c) {
-            ++i;
-            continue;
-        }
-        if (c == '}') return "has a '}' without '{' (write '}}' for a literal brace)";
-        if (c != '{') continue;
-        auto end = t.find('}', i);
-        if (end == std::string_view::npos)
-            return "has a '{' without '}' (write '{{' for a literal brace)";
-        std::string name(t.substr(i + 1, end - i - 1));
-        if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), name) ==
-            std::end(kPlaceholders)) {
+    std::vector<TemplatePiece> pieces;
+    if (auto err = split_template(t, pieces); !err.empty()) return err;
+    for (const auto& p : pieces) {
+        if (!p.placeholder) continue;
+        if (std::find(std::begin(kPlaceholders), std::end(kPlaceholders), p.text) == std::end(kPlaceholders)) {
             std::string known;
-            for (const char* p : kPlaceholders) known += std::string(known.empty() ? "" : ", ") + "{" + p + "}";
-            return "uses unknown placeholder {" + name + "}; known: " + known;
+            for (const char* k : kPlaceholders) known += std::string(known.empty() ? "" : ", ") + "{" + k + "}";
+            return "uses unknown placeholder {" + p.text + "}; known: " + known;
         }
-        if (used) used->insert(name);
-        i = end;
+        if (used) used->insert(p.text);
     }
     return "";
 }
@@ -424,28 +414,53 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
     return m;
 }
 
-std::string expand_placeholders(std::string_view t, const ShardContext& ctx) {
-    std::string out;
+std::string split_template(std::string_view t, std::vector<TemplatePiece>& pieces) {
+    std::string literal;
+    auto flush = [&] {
+        if (!literal.empty()) pieces.push_back({false, std::move(literal)});
+        literal.clear();
+    };
     for (std::size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
+        const char c = t[i];
         if ((c == '{' || c == '}') && i + 1 < t.size() && t[i + 1] == c) {
-            out += c;
+            literal += c;
             ++i;
             continue;
         }
+        if (c == '}') {
+            flush();
+            return "has a '}' without '{' (write '}}' for a literal brace)";
+        }
         if (c != '{') {
-            out += c;
+            literal += c;
             continue;
         }
-        auto end = t.find('}', i);
-        std::string_view name = end == std::string_view::npos ? t.substr(i) : t.substr(i + 1, end - i - 1);
-        if (name == "input_list") out += ctx.input_list;
-        else if (name == "output_dir") out += ctx.output_dir;
-        else if (name == "shard") out += std::to_string(ctx.shard);
-        else if (name == "shards") out += std::to_string(ctx.shards);
-        else if (name == "bundle_dir") out += ctx.bundle_dir;
-        else throw Error(Errc::usage, "unknown placeholder in '" + std::string(t) + "'");
+        const auto end = t.find('}', i);
+        if (end == std::string_view::npos) {
+            flush();
+            return "has a '{' without '}' (write '{{' for a literal brace)";
+        }
+        flush();
+        pieces.push_back({true, std::string(t.substr(i + 1, end - i - 1))});
         i = end;
+    }
+    flush();
+    return "";
+}
+
+std::string expand_placeholders(std::string_view t, const ShardContext& ctx) {
+    std::vector<TemplatePiece> pieces;
+    if (auto err = split_template(t, pieces); !err.empty())
+        throw Error(Errc::usage, "template '" + std::string(t) + "' " + err);
+    std::string out;
+    for (const auto& p : pieces) {
+        if (!p.placeholder) out += p.text;
+        else if (p.text == "input_list") out += ctx.input_list;
+        else if (p.text == "output_dir") out += ctx.output_dir;
+        else if (p.text == "shard") out += std::to_string(ctx.shard);
+        else if (p.text == "shards") out += std::to_string(ctx.shards);
+        else if (p.text == "bundle_dir") out += ctx.bundle_dir;
+        else throw Error(Errc::usage, "unknown placeholder in '" + std::string(t) + "'");
     }
     return out;
 }

@@ -69,8 +69,19 @@ struct ShardContext {
 inline constexpr const char* kPlaceholders[] = {"input_list", "output_dir", "shard", "shards",
                                                 "bundle_dir"};
 
-// Expands {name} placeholders; "{{" and "}}" stand for literal braces. The template was
-// validated by parse_manifest; an unknown placeholder here throws Error(usage).
+// A template of an infer convention, split by the one placeholder grammar that validation,
+// expansion and the batch script share: "{{" and "}}" stand for literal braces, "{name}" for
+// a placeholder, and a lone '{' or '}' is an error.
+struct TemplatePiece {
+    bool placeholder = false;
+    std::string text;  // the literal text, or the placeholder's name
+};
+// The error message for a template that breaks the grammar ("" when it is well formed);
+// the pieces read so far are in `pieces` either way. Names are not checked here.
+std::string split_template(std::string_view tmpl, std::vector<TemplatePiece>& pieces);
+
+// Expands the placeholders. The template was validated by parse_manifest; a malformed
+// one or an unknown placeholder here throws Error(usage).
 std::string expand_placeholders(std::string_view tmpl, const ShardContext& ctx);
 
 void to_json(nlohmann::json& j, const Manifest& m);

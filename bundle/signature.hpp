@@ -4,10 +4,14 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <string>
 #include <string_view>
 
 namespace pdai::bundle {
+
+// Key and signature files are a few lines; anything larger is the wrong file.
+inline constexpr std::size_t kMaxKeyFileBytes = 64 * 1024;
 
 struct PublicKey {
     std::string key_id;

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <utility>
 
+#include "common/time.hpp"
+
 namespace pdai::catalog {
 
 class Db;
@@ -83,8 +85,11 @@ private:
     std::string actor_;
 };
 
-std::int64_t now_unix();
-std::string format_time(std::int64_t unix_seconds);          // "2026-11-23T12:00:00Z"
-std::string format_time_compact(std::int64_t unix_seconds);  // "20261123T120000Z", for file names
+// Whether this process may write the catalog at `path`: the file, and its -wal and -shm
+// beside it (or the directory, to create them). The one answer to "may this user change the
+// catalog": Catalog::open(write) refuses by it, and the CLI uses it to tell an admin (who
+// records jobs) from a bureau user (who reads).
+bool writable(const std::string& path);
+
 
 }  // namespace pdai::catalog

@@ -5,6 +5,7 @@
 #include "catalog/catalog.hpp"
 #include "catalog/db_access.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pdai::catalog {
 namespace {
@@ -17,7 +18,9 @@ public:
     ~ReadTransaction() {
         try {
             db_.exec("COMMIT");
-        } catch (...) {
+        } catch (const std::exception& e) {
+            // Everything was read already; the connection is closed or reset by its owner.
+            log::warn(std::string("ending the snapshot's read transaction: ") + e.what());
         }
     }
     ReadTransaction(const ReadTransaction&) = delete;

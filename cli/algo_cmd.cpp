@@ -1,12 +1,9 @@
 // pdai algo register|list|show|search|deprecate|revoke|verify|export|share|unshare
-#include <spdlog/spdlog.h>
-
 #include <cstdio>
 #include <iostream>
 
-#include "catalog/algorithm_bundles.hpp"
-#include "catalog/algorithms.hpp"
-#include "bundle/store.hpp"
+#include "app/algorithms.hpp"
+#include "app/json.hpp"
 #include "cli/bundle_format.hpp"
 #include "cli/context.hpp"
 #include "common/byte_size.hpp"
@@ -15,10 +12,6 @@
 namespace pdai::cli {
 
 namespace {
-
-std::string store_root(const Context& ctx) {
-    return ctx.config.bundle_store.value_or(bundle::default_store_root(ctx.catalog_path()));
-}
 
 std::string owner_text(const catalog::Algorithm& a) {
     return a.owner_bureau ? *a.owner_bureau : "platform";
@@ -39,11 +32,7 @@ void print_algorithms(const Context& ctx, const std::vector<catalog::Algorithm>&
 }
 
 void set_register(CLI::App& grp, Context& ctx) {
-    struct Opts {
-        std::string bundle;
-        std::optional<std::string> owner, signature;
-    };
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<app::RegisterAlgorithm>();
     auto* cmd = grp.add_subcommand(
         "register", "Check, unpack and record a bundle as one algorithm version (a repeat is a no-op)");
     cmd->add_option("BUNDLE", o->bundle, "Bundle archive (tar, tar.gz, tar.zst, zip, ...)")->required();
@@ -52,21 +41,9 @@ void set_register(CLI::App& grp, Context& ctx) {
     cmd->add_option("--signature", o->signature, "Detached signature (default: BUNDLE.sig if present)")
         ->type_name("FILE");
     on_run(cmd, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(true);
-        catalog::RegisterOptions ro;
-        ro.bundle_path = o->bundle;
-        ro.signature_path = o->signature;
-        ro.owner_bureau = o->owner;
-        ro.store_root = store_root(ctx);
-        ro.limits = ctx.config.bundle_limits;
-        ro.require_signed = ctx.config.require_signed_bundles;
-        auto r = catalog::register_bundle(c, ro);
-        for (const auto& w : r.warnings) spdlog::warn("{}", w);
+        const auto reg = app::register_algorithm(ctx.app, *o);
+        const auto& r = reg.result;
         const auto& v = r.version;
-        nlohmann::json j = v;
-        j["created"] = r.created;
-        j["restored_tree"] = r.restored_tree;
-        j["warnings"] = r.warnings;
         std::string what = v.algorithm + "@" + v.version;
         std::string msg = r.created ? "registered " + what + ": " + std::to_string(v.file_count) + " files, " +
                                           format_bytes(static_cast<std::uint64_t>(v.size_bytes)) +
@@ -74,7 +51,7 @@ void set_register(CLI::App& grp, Context& ctx) {
                                           "\nstored in " + v.store_path
                       : r.restored_tree ? what + " was already registered; its missing tree was restored"
                                         : what + " is already registered with the same content; nothing changed";
-        ctx.out.done(msg, j);
+        ctx.out.done(msg, reg);
     });
 }
 
@@ -85,8 +62,7 @@ void set_list(CLI::App& grp, Context& ctx) {
     cmd->add_option("--category", f->category, "Only this category (ocr, vision, speech, nlp, llm, other)");
     cmd->add_option("--bureau", f->bureau, "Only what this bureau may use (platform-wide, owned, shared)");
     on_run(cmd, ctx, [&ctx, f] {
-        auto c = ctx.open_catalog(false);
-        print_algorithms(ctx, catalog::list_algorithms(c, *f));
+        print_algorithms(ctx, app::list_algorithms(ctx.app, *f));
     });
 }
 
@@ -100,14 +76,13 @@ void set_search(CLI::App& grp, Context& ctx) {
     cmd->add_option("TEXT", o->text, "Text to look for (case-insensitive)")->required();
     cmd->add_option("--bureau", o->bureau, "Only what this bureau may use");
     on_run(cmd, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(false);
-        print_algorithms(ctx, catalog::search_algorithms(c, o->text, o->bureau));
+        print_algorithms(ctx, app::search_algorithms(ctx.app, o->text, o->bureau));
     });
 }
 
-void show_version(const Context& ctx, catalog::Catalog& c, const catalog::VersionRef& ref, bool files) {
-    auto v = catalog::get_version(c, ref.name, *ref.version);
-    nlohmann::json j = v;
+void show_version(const Context& ctx, const catalog::VersionRef& ref, bool files) {
+    const auto d = app::show_version(ctx.app, ref, files);
+    const auto& v = d.version;
     Fields f = manifest_fields(v.manifest);
     f.insert(f.begin() + 1, {"status", v.status});
     f.push_back({"content", std::to_string(v.file_count) + " files, " +
@@ -115,18 +90,13 @@ void show_version(const Context& ctx, catalog::Catalog& c, const catalog::Versio
     f.push_back({"archive sha256", v.archive_sha256});
     f.push_back({"tree sha256", v.tree_sha256});
     f.push_back({"signed by", v.signed_by_key.value_or("- (unsigned)")});
-    f.push_back({"registered", catalog::format_time(v.registered_at) + " by " + v.registered_by});
+    f.push_back({"registered", pdai::format_time(v.registered_at) + " by " + v.registered_by});
     f.push_back({"stored in", v.store_path});
-    std::vector<catalog::AlgorithmFile> list;
-    if (files) {
-        list = catalog::list_version_files(c, v.id);
-        j["files"] = list;
-    }
-    ctx.out.object(f, j);
-    if (files && ctx.out.format == Format::table) {
+    ctx.out.object(f, d);
+    if (d.files && ctx.out.format == Format::table) {
         std::cout << '\n';
         Table t{{"MODE", "SIZE", "SHA256", "PATH"}, {}};
-        for (const auto& e : list) {
+        for (const auto& e : *d.files) {
             char mode[16];
             std::snprintf(mode, sizeof mode, "%o", e.mode);
             t.rows.push_back({mode, std::to_string(e.size), e.sha256.empty() ? "-" : e.sha256, e.path});
@@ -146,28 +116,25 @@ void set_show(CLI::App& grp, Context& ctx) {
     cmd->add_flag("--files", o->files, "With @VERSION: list every file and its digest");
     on_run(cmd, ctx, [&ctx, o] {
         auto ref = catalog::parse_version_ref(o->spec);
-        auto c = ctx.open_catalog(false);
-        if (ref.version) return show_version(ctx, c, ref, o->files);
+        if (ref.version) return show_version(ctx, ref, o->files);
         if (o->files) throw Error(Errc::usage, "--files needs NAME@VERSION");
-        auto a = catalog::get_algorithm(c, ref.name);
-        auto versions = catalog::list_versions(c, ref.name);
-        nlohmann::json j = a;
-        j["version_list"] = versions;
+        const auto d = app::show_algorithm(ctx.app, ref.name);
+        const auto& [a, versions] = d;
         ctx.out.object({{"name", a.name},
                         {"vendor", a.vendor},
                         {"category", a.category},
                         {"description", a.description},
                         {"owner", owner_text(a)},
                         {"shared with", joined(a.shared_with)},
-                        {"created", catalog::format_time(a.created_at) + " by " + a.created_by}},
-                       j);
+                        {"created", pdai::format_time(a.created_at) + " by " + a.created_by}},
+                       d);
         if (ctx.out.format != Format::table) return;
         std::cout << '\n';
         Table t{{"VERSION", "STATUS", "SIZE", "FILES", "SIGNED BY", "LICENCE", "REGISTERED", "BY", "ARCHIVE SHA256"}, {}};
         for (const auto& v : versions)
             t.rows.push_back({v.version, v.status, format_bytes(static_cast<std::uint64_t>(v.size_bytes)),
                               std::to_string(v.file_count), v.signed_by_key.value_or("-"),
-                              v.licence_expires.value_or("-"), catalog::format_time(v.registered_at),
+                              v.licence_expires.value_or("-"), pdai::format_time(v.registered_at),
                               v.registered_by, v.archive_sha256});
         Output::print_table(std::cout, t);
     });
@@ -182,11 +149,8 @@ void set_status_command(CLI::App& grp, Context& ctx, const std::string& status, 
     cmd->add_option("NAME@VERSION", o->spec, "The version")->required();
     cmd->add_option("--reason", o->reason, "Why, for the audit log");
     on_run(cmd, ctx, [&ctx, o, status] {
-        auto ref = catalog::parse_exact_version_ref(o->spec);
-        auto c = ctx.open_catalog(true);
-        bool changed = c.write([&] { return catalog::set_version_status(c, ref, status, o->reason); });
-        ctx.out.done(changed ? ref.str() + " is now " + status : ref.str() + " was already " + status,
-                     {{"algorithm", ref.name}, {"version", *ref.version}, {"status", status}, {"changed", changed}});
+        const auto r = app::set_version_status(ctx.app, o->spec, status, o->reason);
+        ctx.out.done(r.changed ? r.ref.str() + " is now " + status : r.ref.str() + " was already " + status, r);
     });
 }
 
@@ -196,30 +160,20 @@ void set_verify(CLI::App& grp, Context& ctx) {
         "verify", "Re-hash a version's stored files against the digests recorded at registration; exit 1 on any difference");
     cmd->add_option("NAME@VERSION", *spec, "The version")->required();
     on_run(cmd, ctx, [&ctx, spec] {
-        auto ref = catalog::parse_exact_version_ref(*spec);
-        auto c = ctx.open_catalog(false);
-        auto r = catalog::verify_version(c, ref);
-        nlohmann::json j = {{"algorithm", ref.name}, {"version", *ref.version},
-                            {"store_path", r.version.store_path}, {"ok", r.ok()},
-                            {"changed", r.changed}, {"missing", r.missing}, {"extra", r.extra}};
+        const auto v = app::verify_version(ctx.app, *spec);
+        const auto& r = v.report;
         if (ctx.out.format == Format::json) {
-            ctx.out.done("", j);
+            ctx.out.done("", v);
         } else if (r.ok()) {
-            ctx.out.done(ref.str() + ": all " + std::to_string(r.version.file_count) +
+            ctx.out.done(v.ref.str() + ": all " + std::to_string(r.version.file_count) +
                              " files match their registered digests",
-                         j);
+                         v);
         } else {
             for (const auto& p : r.changed) std::cout << "changed  " << p << '\n';
             for (const auto& p : r.missing) std::cout << "missing  " << p << '\n';
             for (const auto& p : r.extra) std::cout << "extra    " << p << '\n';
         }
-        if (!r.ok())
-            throw Error(Errc::failure,
-                        ref.str() + ": " + std::to_string(r.changed.size()) + " changed, " +
-                            std::to_string(r.missing.size()) + " missing, " + std::to_string(r.extra.size()) +
-                            " extra in " + r.version.store_path,
-                        "the stored tree was altered; re-register the vendor's bundle after removing " +
-                            r.version.store_path + ", or revoke the version");
+        if (v.failure) throw *v.failure;
     });
 }
 
@@ -235,16 +189,12 @@ void set_export(CLI::App& grp, Context& ctx) {
         ->required();
     cmd->add_flag("--force", o->force, "Replace an existing output file");
     on_run(cmd, ctx, [&ctx, o] {
-        auto ref = catalog::parse_exact_version_ref(o->spec);
-        auto c = ctx.open_catalog(false);
-        auto r = catalog::export_version(c, ref, o->out, o->force, ctx.config.bundle_limits);
-        nlohmann::json j = {{"algorithm", ref.name}, {"version", *ref.version}, {"path", r.path},
-                            {"archive_sha256", r.archive_sha256}, {"bytes", r.bytes},
-                            {"signature", r.signature_path ? nlohmann::json(*r.signature_path) : nlohmann::json(nullptr)}};
-        ctx.out.done("exported " + ref.str() + " to " + r.path + " (" + format_bytes(r.bytes) + ")" +
+        const auto e = app::export_version(ctx.app, o->spec, o->out, o->force);
+        const auto& r = e.result;
+        ctx.out.done("exported " + e.ref.str() + " to " + r.path + " (" + format_bytes(r.bytes) + ")" +
                          (r.signature_path ? " with its signature " + *r.signature_path : "") +
                          "\nsha256 " + r.archive_sha256,
-                     j);
+                     e);
     });
 }
 
@@ -257,21 +207,18 @@ void set_sharing(CLI::App& grp, Context& ctx) {
     share->add_option("NAME", o->name, "Algorithm")->required();
     share->add_option("--with", o->bureau, "Bureau code")->required()->type_name("BUREAU");
     on_run(share, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(true);
-        bool added = c.write([&] { return catalog::share_algorithm(c, o->name, o->bureau); });
-        ctx.out.done(added ? "shared " + o->name + " with " + o->bureau
-                           : o->name + " was already shared with " + o->bureau,
-                     {{"algorithm", o->name}, {"bureau", o->bureau}, {"shared", true}, {"changed", added}});
+        const auto r = app::share_algorithm(ctx.app, o->name, o->bureau);
+        ctx.out.done(r.changed ? "shared " + o->name + " with " + o->bureau
+                               : o->name + " was already shared with " + o->bureau,
+                     r);
     });
 
     auto* unshare = grp.add_subcommand("unshare", "Stop sharing an algorithm with a bureau");
     unshare->add_option("NAME", o->name, "Algorithm")->required();
     unshare->add_option("--with", o->bureau, "Bureau code")->required()->type_name("BUREAU");
     on_run(unshare, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(true);
-        c.write([&] { catalog::unshare_algorithm(c, o->name, o->bureau); });
-        ctx.out.done("stopped sharing " + o->name + " with " + o->bureau,
-                     {{"algorithm", o->name}, {"bureau", o->bureau}, {"shared", false}, {"changed", true}});
+        const auto r = app::unshare_algorithm(ctx.app, o->name, o->bureau);
+        ctx.out.done("stopped sharing " + o->name + " with " + o->bureau, r);
     });
 }
 

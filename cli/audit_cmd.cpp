@@ -1,17 +1,12 @@
 // pdai audit list
-#include "catalog/audit.hpp"
+#include "app/audit.hpp"
 #include "cli/context.hpp"
-#include "cli/time_arg.hpp"
 
 namespace pdai::cli {
 
 void set_audit_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "audit", "Read the audit log of catalog changes");
-    struct Opts {
-        std::optional<std::string> since, actor, entity;
-        int limit = 100;
-    };
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<app::AuditQuery>();
     auto* list = grp->add_subcommand("list", "List audit entries, newest first");
     list->add_option("--since", o->since, "From a date (2026-11-01) or an age (7d, 12h)")
         ->type_name("WHEN");
@@ -21,12 +16,9 @@ void set_audit_command(CLI::App& app, Context& ctx) {
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();
     on_run(list, ctx, [&ctx, o] {
-        catalog::AuditFilter f{{}, o->actor, o->entity, o->limit};
-        if (o->since) f.since = parse_since(*o->since);
-        auto c = ctx.open_catalog(false);
-        auto es = catalog::list_audit(c, f);
+        auto es = app::list_audit(ctx.app, *o);
         ctx.out.listing({"TIME", "ACTOR", "ACTION", "KEY"}, es, [](const auto& e) {
-            return std::vector<std::string>{catalog::format_time(e.at), e.actor, e.action, e.entity_key};
+            return std::vector<std::string>{pdai::format_time(e.at), e.actor, e.action, e.entity_key};
         });
     });
 }

@@ -1,6 +1,6 @@
 #include "cli/bundle_format.hpp"
 
-#include "catalog/catalog.hpp"
+#include "common/time.hpp"
 #include "common/byte_size.hpp"
 #include "policy/duration.hpp"
 
@@ -43,29 +43,12 @@ Fields manifest_fields(const bundle::Manifest& m) {
     return f;
 }
 
-std::vector<std::string> bundle_warnings(const bundle::Manifest& m) {
-    std::vector<std::string> w;
-    if (m.licence_expires && *m.licence_expires < catalog::format_time(catalog::now_unix()).substr(0, 10))
-        w.push_back("the licence expired on " + *m.licence_expires + "; jobs would be refused");
-    return w;
-}
-
 Fields bundle_summary_fields(const bundle::CheckedBundle& b) {
     Fields f = manifest_fields(b.manifest);
     f.push_back({"content", std::to_string(b.tree.files) + " files, " + format_bytes(b.tree.bytes)});
     f.push_back({"tree sha256", b.tree.sha256});
     if (!b.archive_sha256.empty()) f.push_back({"archive sha256", b.archive_sha256});
     return f;
-}
-
-nlohmann::json bundle_summary_json(const bundle::CheckedBundle& b) {
-    return {{"manifest", b.manifest},
-            {"files", b.tree.files},
-            {"size_bytes", b.tree.bytes},
-            {"tree_sha256", b.tree.sha256},
-            {"archive_sha256", b.archive_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.archive_sha256)},
-            {"archive_bytes", b.archive_sha256.empty() ? nlohmann::json(nullptr) : nlohmann::json(b.archive_bytes)},
-            {"warnings", bundle_warnings(b.manifest)}};
 }
 
 }  // namespace pdai::cli

@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "bundle/ingest.hpp"
+#include "app/bundles.hpp"
 
 namespace pdai::cli {
 
@@ -17,10 +17,6 @@ std::string resources_text(const bundle::Resources& r);
 std::string kinds_text(const std::vector<bundle::JobKind>& kinds);
 // The manifest's lines of `pdai bundle lint` and `pdai algo show NAME@VERSION`.
 Fields manifest_fields(const bundle::Manifest& m);
-// Things worth saying about a valid manifest (an expired licence).
-std::vector<std::string> bundle_warnings(const bundle::Manifest& m);
-
 Fields bundle_summary_fields(const bundle::CheckedBundle& b);
-nlohmann::json bundle_summary_json(const bundle::CheckedBundle& b);
 
 }  // namespace pdai::cli

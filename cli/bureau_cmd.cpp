@@ -1,6 +1,6 @@
 // pdai bureau add|list|show|set|remove, pdai bureau member add|remove|list
-#include "catalog/bureaus.hpp"
-#include "catalog/quotas.hpp"
+#include "app/bureaus.hpp"
+#include "app/json.hpp"
 #include "cli/context.hpp"
 
 namespace pdai::cli {
@@ -9,40 +9,34 @@ namespace {
 
 void set_member_commands(CLI::App& bureau, Context& ctx) {
     auto* grp = add_group(bureau, "member", "Manage who may submit on a bureau's account");
-    struct Opts {
-        std::string code, user, role = "member";
-    };
-    auto o = std::make_shared<Opts>();
+    auto o = std::make_shared<app::AddMember>();
 
     auto* add = grp->add_subcommand("add", "Add a unix user to a bureau");
-    add->add_option("BUREAU", o->code, "Bureau code")->required();
+    add->add_option("BUREAU", o->bureau, "Bureau code")->required();
     add->add_option("USER", o->user, "Unix user name")->required();
     add->add_option("--role", o->role, "member or admin")
         ->check(CLI::IsMember({"member", "admin"}))
         ->capture_default_str();
     on_run(add, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(true);
-        auto m = c.write([&] { return catalog::add_member(c, o->code, o->user, o->role); });
+        auto m = app::add_member(ctx.app, *o);
         ctx.out.done("added " + m.unix_user + " to " + m.bureau_code + " as " + m.role, m);
     });
 
     auto* rm = grp->add_subcommand("remove", "Remove a unix user from a bureau");
-    rm->add_option("BUREAU", o->code, "Bureau code")->required();
+    rm->add_option("BUREAU", o->bureau, "Bureau code")->required();
     rm->add_option("USER", o->user, "Unix user name")->required();
     on_run(rm, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(true);
-        c.write([&] { catalog::remove_member(c, o->code, o->user); });
-        ctx.out.done("removed " + o->user + " from " + o->code,
-                     {{"bureau", o->code}, {"removed", o->user}});
+        app::remove_member(ctx.app, o->bureau, o->user);
+        ctx.out.done("removed " + o->user + " from " + o->bureau,
+                     {{"bureau", o->bureau}, {"removed", o->user}});
     });
 
     auto* list = grp->add_subcommand("list", "List a bureau's members");
-    list->add_option("BUREAU", o->code, "Bureau code")->required();
+    list->add_option("BUREAU", o->bureau, "Bureau code")->required();
     on_run(list, ctx, [&ctx, o] {
-        auto c = ctx.open_catalog(false);
-        auto ms = catalog::list_members(c, o->code);
+        auto ms = app::list_members(ctx.app, o->bureau);
         ctx.out.listing({"USER", "ROLE", "ADDED"}, ms, [](const auto& m) {
-            return std::vector<std::string>{m.unix_user, m.role, catalog::format_time(m.added_at)};
+            return std::vector<std::string>{m.unix_user, m.role, pdai::format_time(m.added_at)};
         });
     });
 }
@@ -52,17 +46,13 @@ void set_member_commands(CLI::App& bureau, Context& ctx) {
 void set_bureau_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "bureau", "Register the bureaus that share the cluster");
 
-    struct AddOpts {
-        std::string code, name, account;
-    };
-    auto a = std::make_shared<AddOpts>();
+    auto a = std::make_shared<app::AddBureau>();
     auto* add = grp->add_subcommand("add", "Register a bureau and its Slurm account");
     add->add_option("CODE", a->code, "Short code: letters, digits, '.', '_', '-'")->required();
-    add->add_option("--name", a->name, "Display name in any UTF-8, e.g. 财政局")->required();
+    add->add_option("--name", a->display_name, "Display name in any UTF-8, e.g. 财政局")->required();
     add->add_option("--account", a->account, "Slurm account (default: the code)");
     on_run(add, ctx, [&ctx, a] {
-        auto c = ctx.open_catalog(true);
-        auto b = c.write([&] { return catalog::add_bureau(c, a->code, a->name, a->account); });
+        auto b = app::add_bureau(ctx.app, *a);
         ctx.out.done("added bureau " + b.code + " (" + b.display_name + "), Slurm account " +
                          b.slurm_account,
                      b);
@@ -72,8 +62,7 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
     auto* list = grp->add_subcommand("list", "List bureaus");
     list->add_flag("--active", *active_only, "Only active bureaus");
     on_run(list, ctx, [&ctx, active_only] {
-        auto c = ctx.open_catalog(false);
-        auto bs = catalog::list_bureaus(c, !*active_only);
+        auto bs = app::list_bureaus(ctx.app, *active_only);
         ctx.out.listing({"CODE", "NAME", "ACCOUNT", "ACTIVE"}, bs, [](const auto& b) {
             return std::vector<std::string>{b.code, b.display_name, b.slurm_account, b.active ? "yes" : "no"};
         });
@@ -83,13 +72,8 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
     auto* show = grp->add_subcommand("show", "Show a bureau, its members and quota");
     show->add_option("CODE", *code, "Bureau code")->required();
     on_run(show, ctx, [&ctx, code] {
-        auto c = ctx.open_catalog(false);
-        auto b = catalog::get_bureau(c, *code);
-        auto members = catalog::list_members(c, *code);
-        auto quota = catalog::find_quota(c, *code);
-        nlohmann::json j = b;
-        j["members"] = members;
-        j["quota"] = quota ? nlohmann::json(*quota) : nlohmann::json(nullptr);
+        const auto d = app::show_bureau(ctx.app, *code);
+        const auto& [b, members, quota] = d;
         std::string who;
         for (const auto& m : members)
             who += (who.empty() ? "" : ", ") + m.unix_user + (m.role == "admin" ? " (admin)" : "");
@@ -100,8 +84,8 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
              {"active", b.active ? "yes" : "no"},
              {"members", who.empty() ? "-" : who},
              {"quota", quota ? fmt_number(quota->budget_cuh) + " CUH per " + quota->period : "-"},
-             {"created", catalog::format_time(b.created_at) + " by " + b.created_by}},
-            j);
+             {"created", pdai::format_time(b.created_at) + " by " + b.created_by}},
+            d);
     });
 
     struct SetOpts {
@@ -119,16 +103,14 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
         ch.display_name = s->name;
         if (s->active) ch.active = true;
         if (s->inactive) ch.active = false;
-        auto c = ctx.open_catalog(true);
-        auto b = c.write([&] { return catalog::set_bureau(c, *code, ch); });
+        auto b = app::set_bureau(ctx.app, *code, ch);
         ctx.out.done("updated bureau " + b.code, b);
     });
 
     auto* remove = grp->add_subcommand("remove", "Remove a bureau that has no history");
     remove->add_option("CODE", *code, "Bureau code")->required();
     on_run(remove, ctx, [&ctx, code] {
-        auto c = ctx.open_catalog(true);
-        c.write([&] { catalog::remove_bureau(c, *code); });
+        app::remove_bureau(ctx.app, *code);
         ctx.out.done("removed bureau " + *code, {{"removed", *code}});
     });
 

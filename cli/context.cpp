@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pdai::cli {
 
@@ -18,7 +19,8 @@ void Context::prepare() {
     out.format = opts.json ? Format::json : opts.csv ? Format::csv : Format::table;
     out.quiet = opts.quiet;
     out.stdout_is_tty = isatty(STDOUT_FILENO) == 1;
-    config = load_config(opts.config);
+    app = app::Context::load({opts.catalog, opts.config}, app::Identity::of_this_process());
+    const auto& config = app.settings;
 
     // Human logging goes to stderr, one line per event; --json and -q silence it there. The
     // file and syslog sinks follow log_level alone, so a cron job's -q never hides its log.
@@ -55,20 +57,22 @@ void Context::prepare() {
     logger->set_level(lowest);
     logger->flush_on(spdlog::level::trace);  // a line is in the file before the next event
     spdlog::set_default_logger(logger);
+    // The libraries log through common/log.hpp: into this logger.
+    log::set_sink(
+        [](log::Level level, std::string_view line) {
+            switch (level) {
+            case log::Level::debug: spdlog::debug("{}", line); break;
+            case log::Level::info: spdlog::info("{}", line); break;
+            case log::Level::warn: spdlog::warn("{}", line); break;
+            case log::Level::error:
+            case log::Level::off: spdlog::error("{}", line); break;
+            }
+        },
+        lowest <= spdlog::level::debug ? log::Level::debug
+        : lowest <= spdlog::level::info ? log::Level::info
+        : lowest <= spdlog::level::warn ? log::Level::warn
+                                        : log::Level::error);
     if (!file_problem.empty()) spdlog::debug("not logging to {}: {}", *config.log_file, file_problem);
-
-    // The local backend's supervisors record jobs in the catalog this command uses.
-    ::setenv("PDAI_CATALOG", catalog_path().c_str(), 1);
-    ::setenv("PDAI_BUSY_TIMEOUT_MS", std::to_string(config.busy_timeout_ms).c_str(), 1);
-}
-
-catalog::Catalog Context::open_catalog(bool write) const {
-    catalog::OpenOptions o;
-    o.path = catalog_path();
-    o.busy_timeout_ms = config.busy_timeout_ms;
-    o.write = write;
-    spdlog::debug("catalog {} ({})", o.path, write ? "write" : "read");
-    return catalog::Catalog::open(o);
 }
 
 void on_run(CLI::App* sub, Context& ctx, std::function<void()> f) {

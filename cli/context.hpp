@@ -7,8 +7,7 @@
 #include <optional>
 #include <string>
 
-#include "catalog/catalog.hpp"
-#include "cli/config.hpp"
+#include "app/context.hpp"
 #include "cli/output.hpp"
 
 namespace pdai::cli {
@@ -26,14 +25,14 @@ class Context {
 public:
     GlobalOptions opts;
     Output out;
-    Config config;
+    app::Context app;  // who asks, the settings, the catalog: what every action is given
     std::function<void()> action;
     int exit_code = 0;  // what pdai exits with after the action (--wait: the job's own)
 
-    // After parsing: loads the config, sets the output format and logging.
+    // After parsing: loads the settings, sets the output format and logging.
     void prepare();
-    std::string catalog_path() const { return resolve_catalog_path(opts.catalog, config); }
-    catalog::Catalog open_catalog(bool write) const;
+    const std::string& catalog_path() const { return app.catalog.path; }
+    catalog::Catalog open_catalog(bool write) const { return app.open_catalog(write); }
 };
 
 // Registers `f` as the action of `sub`; main runs it after a successful parse.

@@ -1,5 +1,5 @@
 // pdai gpu type add|list|set; the CUDA probe/bench/check are in gpu_device_cmd.cpp.
-#include "catalog/gpu_types.hpp"
+#include "app/gpus.hpp"
 #include "cli/context.hpp"
 #include "cli/gpu_device_cmd.hpp"
 
@@ -9,56 +9,37 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "gpu", "GPU types, their weights and prices; probe, benchmark and check GPUs");
     auto* type = add_group(*grp, "type", "Manage GPU types (weight in CUH per GPU-hour, price)");
 
-    struct AddOpts {
-        std::string name, vendor;
-        double weight = 0, price = 0;
-        std::optional<std::int64_t> memory_gib;
-    };
-    auto a = std::make_shared<AddOpts>();
+    auto a = std::make_shared<app::AddGpuType>();
     auto* add = type->add_subcommand("add", "Add a GPU type");
     add->add_option("NAME", a->name, "Type name as Slurm's GRES type, e.g. a100")->required();
     add->add_option("--weight", a->weight, "Compute-unit-hours per GPU-hour")->required();
-    add->add_option("--price", a->price, "Price in CNY per card-hour")->required();
+    add->add_option("--price", a->price_cny, "Price in CNY per card-hour")->required();
     add->add_option("--vendor", a->vendor, "Maker, e.g. nvidia");
     add->add_option("--memory-gib", a->memory_gib, "Memory per card in GiB");
     on_run(add, ctx, [&ctx, a] {
-        auto c = ctx.open_catalog(true);
-        std::optional<std::int64_t> mib;
-        if (a->memory_gib) mib = *a->memory_gib * 1024;
-        auto t = c.write(
-            [&] { return catalog::add_gpu_type(c, a->name, a->weight, a->price, a->vendor, mib); });
+        auto t = app::add_gpu_type(ctx.app, *a);
         ctx.out.done("added GPU type " + t.name, t);
     });
 
     auto* list = type->add_subcommand("list", "List GPU types");
     on_run(list, ctx, [&ctx] {
-        auto c = ctx.open_catalog(false);
-        auto ts = catalog::list_gpu_types(c);
+        auto ts = app::list_gpu_types(ctx.app);
         ctx.out.listing({"NAME", "VENDOR", "WEIGHT", "PRICE CNY/H", "MEMORY GIB", "MATCH"}, ts, [](const auto& g) {
             return std::vector<std::string>{g.name, g.vendor.empty() ? "-" : g.vendor, fmt_number(g.weight, 3), fmt_number(g.price_cny), g.memory_mib ? std::to_string(*g.memory_mib / 1024) : "-", or_dash(g.match)};
         });
     });
 
-    struct SetOpts {
-        std::string name;
-        std::optional<double> weight, price;
-        std::optional<std::string> vendor, match;
-        std::optional<std::int64_t> memory_gib;
-    };
-    auto s = std::make_shared<SetOpts>();
+    auto s = std::make_shared<app::SetGpuType>();
     auto* set = type->add_subcommand("set", "Change a GPU type's weight, price or details");
     set->add_option("NAME", s->name, "Type name")->required();
     set->add_option("--weight", s->weight, "Compute-unit-hours per GPU-hour");
-    set->add_option("--price", s->price, "Price in CNY per card-hour");
+    set->add_option("--price", s->price_cny, "Price in CNY per card-hour");
     set->add_option("--vendor", s->vendor, "Maker");
     set->add_option("--memory-gib", s->memory_gib, "Memory per card in GiB");
     set->add_option("--match", s->match, "Glob over CUDA device names, e.g. 'NVIDIA H100*' ('' clears)")
         ->type_name("GLOB");
     on_run(set, ctx, [&ctx, s] {
-        catalog::GpuTypeChange ch{s->weight, s->price, s->vendor, {}, s->match};
-        if (s->memory_gib) ch.memory_mib = *s->memory_gib * 1024;
-        auto c = ctx.open_catalog(true);
-        auto t = c.write([&] { return catalog::set_gpu_type(c, s->name, ch); });
+        auto t = app::set_gpu_type(ctx.app, *s);
         ctx.out.done("updated GPU type " + t.name, t);
     });
 

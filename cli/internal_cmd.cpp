@@ -3,11 +3,7 @@
 // catalog names for dynamic completion.
 #include <iostream>
 
-#include "catalog/algorithms.hpp"
-#include "catalog/bureaus.hpp"
-#include "catalog/gpu_types.hpp"
-#include "catalog/nodes.hpp"
-#include "catalog/vendors.hpp"
+#include "app/names.hpp"
 #include "cli/command_tree.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
@@ -25,21 +21,7 @@ void set_internal_commands(CLI::App& app, Context& ctx) {
     on_run(comp, ctx, [&ctx, kind] {
         // Completion must never print errors into the user's prompt.
         try {
-            auto c = ctx.open_catalog(false);
-            if (*kind == "vendor")
-                for (const auto& v : catalog::list_vendors(c)) std::cout << v.name << '\n';
-            if (*kind == "bureau")
-                for (const auto& b : catalog::list_bureaus(c)) std::cout << b.code << '\n';
-            if (*kind == "gpu-type")
-                for (const auto& t : catalog::list_gpu_types(c)) std::cout << t.name << '\n';
-            if (*kind == "node")
-                for (const auto& n : catalog::list_nodes(c)) std::cout << n.spec.host << '\n';
-            if (*kind == "algorithm")
-                for (const auto& a : catalog::list_algorithms(c, {})) std::cout << a.name << '\n';
-            if (*kind == "algorithm-version")  // NAME@VERSION, newest first per algorithm
-                for (const auto& a : catalog::list_algorithms(c, {}))
-                    for (const auto& v : catalog::list_versions(c, a.name))
-                        std::cout << a.name << '@' << v.version << '\n';
+            for (const auto& name : app::catalog_names(ctx.app, *kind)) std::cout << name << '\n';
         } catch (const Error&) {
         }
     });

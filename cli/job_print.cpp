@@ -9,34 +9,13 @@
 #include <iostream>
 #include <string_view>
 
-#include "catalog/catalog.hpp"
+#include "app/jobs.hpp"
+#include "app/json.hpp"
+#include "common/time.hpp"
 #include "common/error.hpp"
 #include "common/unix_user.hpp"
 
 namespace pdai::cli {
-
-std::string backend_name(const Context& ctx, const std::optional<std::string>& flag) {
-    return jobs::choose_backend(flag ? *flag : ctx.config.backend);
-}
-
-std::string jobs_dir(const Context& ctx) {
-    if (ctx.config.jobs_dir) return *ctx.config.jobs_dir;
-    auto cat = std::filesystem::absolute(ctx.catalog_path());
-    return (cat.parent_path() / "jobs").string();
-}
-
-std::string user_jobs_dir() {
-    if (const char* x = std::getenv("XDG_STATE_HOME"); x && *x == '/') return std::string(x) + "/pdai/jobs";
-    const std::string h = home_dir();
-    if (h.empty()) throw Error(Errc::failure, "no home directory for your job files", "set HOME or XDG_STATE_HOME");
-    return h + "/.local/state/pdai/jobs";
-}
-
-catalog::Catalog open_catalog_for_jobs(const Context& ctx, bool& writable) {
-    writable = ::access(ctx.catalog_path().c_str(), W_OK) == 0 &&
-               ::access(std::filesystem::absolute(ctx.catalog_path()).parent_path().c_str(), W_OK) == 0;
-    return ctx.open_catalog(writable);
-}
 
 std::string format_duration(std::int64_t s) {
     if (s < 0) s = 0;
@@ -54,38 +33,6 @@ std::string format_duration(std::int64_t s) {
 std::string tasks_text(const jobs::JobView& v) {
     if (v.record.kind != "infer") return "-";
     return std::to_string(v.counts[jobs::State::completed]) + "/" + std::to_string(v.counts.total);
-}
-
-nlohmann::json view_json(const jobs::JobView& v, bool with_tasks, bool with_request) {
-    nlohmann::json j = v.record;
-    auto t = [](const std::optional<std::int64_t>& x) {
-        return x ? nlohmann::json(catalog::format_time(*x)) : nlohmann::json(nullptr);
-    };
-    j["state"] = std::string(jobs::to_string(v.state));
-    j["exit_code"] = v.exit_code ? nlohmann::json(*v.exit_code) : nlohmann::json(nullptr);
-    j["started_at"] = t(v.started_at);
-    j["ended_at"] = t(v.ended_at);
-    j["reason"] = v.reason;
-    j["nodes"] = v.nodes;
-    j["output_dir"] = jobs::layout_of(v.record).output_dir;
-    nlohmann::json counts = nlohmann::json::object();
-    for (auto s : jobs::all_states())
-        if (v.counts[s] > 0) counts[std::string(jobs::to_string(s))] = v.counts[s];
-    j["task_states"] = counts;
-    if (with_tasks) {
-        nlohmann::json tasks = nlohmann::json::array();
-        for (const auto& task : v.tasks)
-            tasks.push_back({{"index", task.index ? nlohmann::json(*task.index) : nlohmann::json(nullptr)},
-                             {"state", std::string(jobs::to_string(task.state))},
-                             {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nlohmann::json(nullptr)},
-                             {"started_at", t(task.started_at)},
-                             {"ended_at", t(task.ended_at)},
-                             {"nodes", task.nodes},
-                             {"reason", task.reason}});
-        j["task_list"] = tasks;
-    }
-    if (with_request) j["request"] = nlohmann::json::parse(v.record.request_json, nullptr, false);
-    return j;
 }
 
 namespace {
@@ -125,8 +72,7 @@ std::string progress_line(const std::vector<jobs::JobView>& views, std::int64_t 
 
 }  // namespace
 
-int wait_with_progress(Context& ctx, catalog::Catalog& c, jobs::BackendSet& backends,
-                       const std::vector<std::int64_t>& ids, bool write_back,
+int wait_with_progress(Context& ctx, const std::vector<std::int64_t>& ids,
                        std::vector<jobs::JobView>* final_views) {
     // A redrawn bar only for a person at a terminal: when either stream goes to a file or a
     // pipe (cron, scripts) the reader gets plain lines instead, one per change, at info (-v).
@@ -134,10 +80,8 @@ int wait_with_progress(Context& ctx, catalog::Catalog& c, jobs::BackendSet& back
     const bool tty = ctx.out.stdout_is_tty && ::isatty(STDERR_FILENO) == 1 && !ctx.opts.quiet &&
                      !ctx.opts.json && !(term && std::string_view(term) == "dumb");
     auto start = std::chrono::steady_clock::now();
-    jobs::WaitOptions o;
-    o.write_back = write_back;
     std::string last;
-    o.on_progress = [&](const std::vector<jobs::JobView>& views) {
+    auto progress = [&](const std::vector<jobs::JobView>& views) {
         auto secs = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start);
         if (tty) {
             std::cerr << "\r\033[K" << progress_line(views, secs.count()) << std::flush;
@@ -146,7 +90,7 @@ int wait_with_progress(Context& ctx, catalog::Catalog& c, jobs::BackendSet& back
             last = std::move(now);
         }
     };
-    auto views = jobs::wait_jobs(c, backends, ids, o);
+    auto views = app::wait_jobs(ctx.app, ids, progress);
     if (tty) std::cerr << "\r\033[K" << std::flush;
     int rc = 0;
     for (const auto& v : views)
@@ -158,7 +102,7 @@ int wait_with_progress(Context& ctx, catalog::Catalog& c, jobs::BackendSet& back
 void print_finished(const Context& ctx, const std::vector<jobs::JobView>& views) {
     if (ctx.opts.json) {
         nlohmann::json a = nlohmann::json::array();
-        for (const auto& v : views) a.push_back(view_json(v, false, false));
+        for (const auto& v : views) a.push_back(app::job_json(v, false, false));
         std::cout << (views.size() == 1 ? a[0] : a).dump(2) << '\n';
         return;
     }

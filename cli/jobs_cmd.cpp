@@ -5,75 +5,30 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
-#include <set>
 #include <thread>
 
-#include "catalog/catalog.hpp"
+#include "app/jobs.hpp"
+#include "app/json.hpp"
+#include "common/time.hpp"
 #include "cli/job_print.hpp"
-#include "cli/time_arg.hpp"
 #include "common/error.hpp"
-#include "common/unix_user.hpp"
 #include "policy/duration.hpp"
 
 namespace pdai::cli {
 namespace {
 
-std::vector<std::string> split_states(const std::vector<std::string>& items) {
-    std::vector<std::string> out;
-    for (const auto& item : items) {
-        std::size_t start = 0;
-        while (start <= item.size()) {
-            auto comma = item.find(',', start);
-            std::string s = item.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-            if (!s.empty()) {
-                if (!jobs::parse_state(s)) {
-                    std::string known;
-                    for (auto st : jobs::all_states()) known += (known.empty() ? "" : ", ") + std::string(jobs::to_string(st));
-                    throw Error(Errc::usage, "unknown job state '" + s + "'", "states: " + known);
-                }
-                out.push_back(s);
-            }
-            if (comma == std::string::npos) break;
-            start = comma + 1;
-        }
-    }
-    return out;
-}
-
 // ------------------------------------------------------------------ list
 
-struct ListOpts {
-    std::optional<std::string> bureau, since, user;
-    std::vector<std::string> states;
-    bool mine = false;
-    int limit = 50;
-};
-
-void run_list(Context& ctx, const ListOpts& o) {
-    bool writable = false;
-    auto c = open_catalog_for_jobs(ctx, writable);
-    catalog::JobFilter f;
-    f.bureau = o.bureau;
-    f.user = o.mine ? std::optional<std::string>(current_user()) : o.user;
-    if (o.since) f.since = parse_since(*o.since);
-    f.limit = o.limit;
-    // The state filter applies to the live state, so ask for every job and filter after.
-    auto wanted = split_states(o.states);
-    auto records = catalog::list_jobs(c, f);
-    jobs::BackendSet backends;
-    auto views = jobs::inspect_jobs(c, backends, records, writable);
-    if (!wanted.empty()) {
-        std::set<std::string> w(wanted.begin(), wanted.end());
-        std::erase_if(views, [&](const jobs::JobView& v) { return !w.count(std::string(jobs::to_string(v.state))); });
-    }
+void run_list(Context& ctx, const app::JobQuery& q) {
+    const auto views = app::list_jobs(ctx.app, q);
     Table t{{"ID", "BACKEND ID", "KIND", "ALGORITHM", "BUREAU", "USER", "STATE", "SHARDS", "SUBMITTED"}, {}};
     nlohmann::json j = nlohmann::json::array();
     for (const auto& v : views) {
         const auto& r = v.record;
         t.rows.push_back({std::to_string(r.id), r.slurm_job_id ? std::to_string(*r.slurm_job_id) : "-", r.kind,
                           r.algorithm.empty() ? "-" : r.algorithm, r.bureau, r.unix_user,
-                          std::string(jobs::to_string(v.state)), tasks_text(v), catalog::format_time(r.submitted_at)});
-        if (ctx.out.format == Format::json) j.push_back(view_json(v, false, false));
+                          std::string(jobs::to_string(v.state)), tasks_text(v), pdai::format_time(r.submitted_at)});
+        if (ctx.out.format == Format::json) j.push_back(app::job_json(v, false, false));
     }
     ctx.out.listing(t, j);
 }
@@ -81,17 +36,13 @@ void run_list(Context& ctx, const ListOpts& o) {
 // ------------------------------------------------------------------ show
 
 void run_show(Context& ctx, const std::string& ref, bool all_tasks) {
-    bool writable = false;
-    auto c = open_catalog_for_jobs(ctx, writable);
-    auto rec = jobs::resolve_job_ref(c, ref);
-    jobs::BackendSet backends;
-    auto v = jobs::inspect_jobs(c, backends, {rec}, writable).front();
+    const auto v = app::show_job(ctx.app, ref);
     if (ctx.out.format == Format::json) {
-        std::cout << view_json(v, true, true).dump(2) << '\n';
+        std::cout << app::job_json(v, true, true).dump(2) << '\n';
         return;
     }
     const auto& r = v.record;
-    auto time_or_dash = [](const std::optional<std::int64_t>& t) { return t ? catalog::format_time(*t) : "-"; };
+    auto time_or_dash = [](const std::optional<std::int64_t>& t) { return t ? pdai::format_time(*t) : "-"; };
     std::string states;
     for (auto s : jobs::all_states())
         if (v.counts[s] > 0)
@@ -112,7 +63,7 @@ void run_show(Context& ctx, const std::string& ref, bool all_tasks) {
         {"state", std::string(jobs::to_string(v.state)) + (v.reason.empty() ? "" : " (" + v.reason + ")")},
         {"exit code", v.exit_code ? std::to_string(*v.exit_code) : "-"},
         {"resources", resources},
-        {"submitted", catalog::format_time(r.submitted_at)},
+        {"submitted", pdai::format_time(r.submitted_at)},
         {"started", time_or_dash(v.started_at)},
         {"ended", time_or_dash(v.ended_at)},
         {"job dir", r.workdir},
@@ -139,30 +90,15 @@ void run_show(Context& ctx, const std::string& ref, bool all_tasks) {
 // ------------------------------------------------------------------ cancel
 
 void run_cancel(Context& ctx, const std::vector<std::string>& refs) {
-    bool writable = false;
-    auto c = open_catalog_for_jobs(ctx, writable);
-    std::vector<catalog::JobRecord> records;
-    for (const auto& ref : refs) records.push_back(jobs::resolve_job_ref(c, ref));
-    jobs::BackendSet backends;
-    auto before = jobs::inspect_jobs(c, backends, records, writable);
     nlohmann::json out = nlohmann::json::array();
     std::string text;
-    for (const auto& v : before) {
-        const auto& r = v.record;
-        bool active = !jobs::is_terminal(v.state);
-        if (active) {
-            std::set<std::int64_t> ids;
-            if (r.slurm_job_id) ids.insert(*r.slurm_job_id);
-            for (const auto& t : catalog::list_job_tasks(c, r.id))
-                if (t.slurm_job_id) ids.insert(*t.slurm_job_id);
-            backends.get(r.backend).cancel({ids.begin(), ids.end()});
-        }
-        out.push_back({{"id", r.id}, {"cancelled", active}, {"state_before", std::string(jobs::to_string(v.state))}});
+    for (const auto& r : app::cancel_jobs(ctx.app, refs)) {
+        out.push_back({{"id", r.id}, {"cancelled", r.cancelled}, {"state_before", std::string(jobs::to_string(r.state_before))}});
         text += (text.empty() ? "" : "\n") +
-                (active ? "cancelled pdai job " + std::to_string(r.id) +
-                              (r.slurm_job_id ? " (" + r.backend + " job " + std::to_string(*r.slurm_job_id) + ")" : "")
-                        : "pdai job " + std::to_string(r.id) + " had already ended (" +
-                              std::string(jobs::to_string(v.state)) + ")");
+                (r.cancelled ? "cancelled pdai job " + std::to_string(r.id) +
+                                   (r.backend_id ? " (" + r.backend + " job " + std::to_string(*r.backend_id) + ")" : "")
+                             : "pdai job " + std::to_string(r.id) + " had already ended (" +
+                                   std::string(jobs::to_string(r.state_before)) + ")");
     }
     ctx.out.done(text, refs.size() == 1 ? out[0] : out);
 }
@@ -184,26 +120,8 @@ std::streamoff copy_from(const std::string& path, std::streamoff offset) {
 }
 
 void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, bool follow) {
-    bool writable = false;
-    auto c = open_catalog_for_jobs(ctx, writable);
-    auto rec = jobs::resolve_job_ref(c, ref);
-    auto layout = jobs::layout_of(rec);
-    jobs::BackendSet backends;
-    std::vector<std::string> paths;
-    if (rec.kind == "infer") {
-        int shards = jobs::shard_plan_of(rec).count;
-        if (task) {
-            if (*task < 0 || *task >= shards)
-                throw Error(Errc::usage, "pdai job " + std::to_string(rec.id) + " has shards 0.." + std::to_string(shards - 1));
-            paths.push_back(backends.get(rec.backend).log_path(layout, task));
-        } else {
-            if (follow) throw Error(Errc::usage, "-f follows one shard's log: give --task N");
-            for (int s = 0; s < shards; ++s) paths.push_back(backends.get(rec.backend).log_path(layout, s));
-        }
-    } else {
-        if (task && *task != 0) throw Error(Errc::usage, "pdai job " + std::to_string(rec.id) + " has one task");
-        paths.push_back(backends.get(rec.backend).log_path(layout, std::nullopt));
-    }
+    const auto logs = app::job_logs(ctx.app, ref, task, follow);
+    const auto& paths = logs.paths;
     if (!follow) {
         bool any = false;
         for (const auto& p : paths) {
@@ -213,8 +131,8 @@ void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, boo
             any = true;
         }
         if (!any)
-            throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(rec.id),
-                        "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(rec.id) + "'");
+            throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(logs.job.id),
+                        "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(logs.job.id) + "'");
         return;
     }
     // -f: print what is there, then what is added, until the job (or shard) has ended.
@@ -224,12 +142,7 @@ void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, boo
         offset = copy_from(paths.front(), offset);
         if (std::chrono::steady_clock::now() - last_check >= std::chrono::seconds(2)) {
             last_check = std::chrono::steady_clock::now();
-            auto v = jobs::inspect_jobs(c, backends, {catalog::get_job(c, rec.id)}, writable).front();
-            bool ended = jobs::is_terminal(v.state);
-            if (task)
-                for (const auto& t : v.tasks)
-                    if (t.index == task) ended = jobs::is_terminal(t.state);
-            if (ended) {
+            if (app::job_ended(ctx.app, logs)) {
                 copy_from(paths.front(), offset);
                 return;
             }
@@ -243,7 +156,7 @@ void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, boo
 void set_jobs_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "jobs", "List, inspect, cancel and wait for pdai's jobs");
 
-    auto lo = std::make_shared<ListOpts>();
+    auto lo = std::make_shared<app::JobQuery>();
     auto* list = grp->add_subcommand("list", "List jobs, newest first, with their current state");
     list->add_option("--bureau", lo->bureau, "Only this bureau's jobs")->type_name("BUREAU");
     list->add_option("--state", lo->states, "Only jobs in these states (repeatable or comma-separated)")
@@ -283,13 +196,8 @@ void set_jobs_command(CLI::App& app, Context& ctx) {
     auto* wait = grp->add_subcommand("wait", "Wait until jobs end; exit with the first failed job's exit code");
     wait->add_option("JOB", *wrefs, "pdai job ids, or Slurm job ids (slurm:ID)")->required();
     on_run(wait, ctx, [&ctx, wrefs] {
-        bool writable = false;
-        auto c = open_catalog_for_jobs(ctx, writable);
-        std::vector<std::int64_t> ids;
-        for (const auto& r : *wrefs) ids.push_back(jobs::resolve_job_ref(c, r).id);
-        jobs::BackendSet backends;
         std::vector<jobs::JobView> views;
-        ctx.exit_code = wait_with_progress(ctx, c, backends, ids, writable, &views);
+        ctx.exit_code = wait_with_progress(ctx, app::resolve_jobs(ctx.app, *wrefs), &views);
         print_finished(ctx, views);
     });
 }

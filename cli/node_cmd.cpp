@@ -1,10 +1,9 @@
 // pdai node add|list|remove|import; sync and summary are in node_sync_cmd.cpp
-#include <spdlog/spdlog.h>
-
 #include <fstream>
 #include <sstream>
 
-#include "catalog/nodes.hpp"
+#include "app/json.hpp"
+#include "app/nodes.hpp"
 #include "cli/context.hpp"
 #include "cli/node_sync_cmd.hpp"
 #include "common/error.hpp"
@@ -14,27 +13,20 @@ namespace pdai::cli {
 void set_node_command(CLI::App& app, Context& ctx) {
     auto* grp = add_group(app, "node", "Record the cluster's nodes, owners and GPUs");
 
-    struct AddOpts {
-        std::string host, owner = "shared", gpus, state = "unknown";
-    };
-    auto a = std::make_shared<AddOpts>();
+    auto a = std::make_shared<app::AddNode>();
     auto* add = grp->add_subcommand("add", "Add a node");
     add->add_option("HOST", a->host, "Host name as Slurm knows it")->required();
     add->add_option("--gpus", a->gpus, "GPUs by type, e.g. a100:4,t4:2")->type_name("TYPE:N,...");
     add->add_option("--owner", a->owner, "Owning bureau code, or 'shared'")->capture_default_str();
     add->add_option("--state", a->state, "State label")->capture_default_str();
     on_run(add, ctx, [&ctx, a] {
-        catalog::NodeSpec spec{a->host, {}, catalog::parse_gpu_counts(a->gpus), a->state};
-        if (a->owner != "shared" && !a->owner.empty()) spec.owner = a->owner;
-        auto c = ctx.open_catalog(true);
-        auto n = c.write([&] { return catalog::add_node(c, spec); });
+        auto n = app::add_node(ctx.app, *a);
         ctx.out.done("added node " + n.spec.host + " (" + gpus_text(n.spec.gpus) + ")", n);
     });
 
     auto* list = grp->add_subcommand("list", "List nodes with their owners and GPUs");
     on_run(list, ctx, [&ctx] {
-        auto c = ctx.open_catalog(false);
-        auto ns = catalog::list_nodes(c);
+        auto ns = app::list_nodes(ctx.app);
         ctx.out.listing({"HOST", "OWNER", "GPUS", "STATE", "SOURCE"}, ns, [](const auto& n) {
             return std::vector<std::string>{n.spec.host, n.spec.owner.value_or("shared"), gpus_text(n.spec.gpus), n.spec.state, n.source};
         });
@@ -44,8 +36,7 @@ void set_node_command(CLI::App& app, Context& ctx) {
     auto* remove = grp->add_subcommand("remove", "Remove a node");
     remove->add_option("HOST", *host, "Host name")->required();
     on_run(remove, ctx, [&ctx, host] {
-        auto c = ctx.open_catalog(true);
-        c.write([&] { catalog::remove_node(c, *host); });
+        app::remove_node(ctx.app, *host);
         ctx.out.done("removed node " + *host, {{"removed", *host}});
     });
 
@@ -63,10 +54,7 @@ void set_node_command(CLI::App& app, Context& ctx) {
             if (!in) throw Error(Errc::not_found, "cannot read node file " + *file);
             buf << in.rdbuf();
         }
-        auto specs = catalog::parse_node_file(buf.str());
-        auto c = ctx.open_catalog(true);
-        spdlog::info("node import: {} rows parsed, writing", specs.size());
-        auto n = c.write([&] { return catalog::import_nodes(c, specs, *file); });
+        auto n = app::import_nodes(ctx.app, buf.str(), *file);
         ctx.out.done("imported " + std::to_string(n) + " nodes from " + *file,
                      {{"imported", n}, {"from", *file}});
     });

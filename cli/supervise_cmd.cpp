@@ -2,7 +2,7 @@
 // submission (jobs/backends/local_run.hpp). Started by the backend itself, never by hand.
 #include "cli/context.hpp"
 #include "common/error.hpp"
-#include "jobs/backends/local_run.hpp"
+#include "app/names.hpp"
 
 namespace pdai::cli {
 
@@ -13,7 +13,7 @@ void set_supervise_command(CLI::App& app, Context& ctx) {
     sub->add_option("RUN_DIR", *dir, "the submission's run directory")->required();
     sub->add_option("--lock-fd", *fd, "inherited descriptor holding the supervisor lock");
     on_run(sub, ctx, [dir, fd] {
-        int rc = jobs::local::supervise(*dir, *fd);
+        int rc = app::supervise(*dir, *fd);
         if (rc != 0) throw Error(Errc::failure, "the local supervisor of " + *dir + " failed");
     });
 }

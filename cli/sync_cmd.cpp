@@ -5,12 +5,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
-#include "catalog/catalog.hpp"
+#include "app/json.hpp"
+#include "app/usage.hpp"
 #include "cli/context.hpp"
-#include "cli/time_arg.hpp"
 #include "common/error.hpp"
-#include "jobs/cluster.hpp"
-#include "usage/sync_lock.hpp"
 
 namespace pdai::cli {
 namespace {
@@ -31,16 +29,6 @@ std::chrono::seconds parse_interval(const std::string& text) {
     return std::chrono::seconds(n * mult);
 }
 
-nlohmann::json result_json(const usage::SyncResult& r) {
-    return {{"cluster", r.cluster},         {"from", catalog::format_time(r.from)},
-            {"to", catalog::format_time(r.to)}, {"finished", r.seen},
-            {"inserted", r.inserted},       {"corrected", r.corrected},
-            {"unchanged", r.unchanged},     {"still_active", r.still_active},
-            {"liens", r.liens},             {"jobs_updated", r.jobs_updated},
-            {"jobs_repaired", r.jobs_repaired}, {"jobs_recorded", r.jobs_recorded},
-            {"watermark", catalog::format_time(r.watermark)}};
-}
-
 struct SyncOpts {
     std::optional<std::string> watch, since;
     double lock_wait = 5;
@@ -48,26 +36,19 @@ struct SyncOpts {
 
 // One run under the lock. Returns false when another sync held the lock throughout.
 bool sync_once(Context& ctx, const SyncOpts& o) {
-    const std::string path = ctx.catalog_path();
-    auto lock = usage::SyncLock::acquire(
-        path, std::chrono::milliseconds(static_cast<long long>(o.lock_wait * 1000)));
-    if (!lock) {
-        ctx.out.done("another sync is running; nothing done", {{"skipped", "another sync is running"}});
+    const auto s = app::sync(ctx.app, {o.since, std::chrono::milliseconds(static_cast<long long>(o.lock_wait * 1000))});
+    if (s.skipped) {
+        ctx.out.done("another sync is running; nothing done", s);
         return false;
     }
-    auto c = ctx.open_catalog(true);
-    auto source = jobs::open_accounting();
-    usage::SyncOptions so;
-    so.now = catalog::now_unix();
-    if (o.since) so.since = parse_since(*o.since);
-    auto r = usage::sync_usage(c, *source, so);
+    const auto& r = s.result;
     const std::string text = "synced " + r.cluster + ": " + std::to_string(r.inserted) + " new, " +
                              std::to_string(r.corrected) + " corrected, " + std::to_string(r.unchanged) +
                              " unchanged, " + std::to_string(r.liens) + " liens" +
                              (r.jobs_repaired ? ", " + std::to_string(r.jobs_repaired) + " job records repaired" : "") +
                              (r.jobs_recorded ? ", " + std::to_string(r.jobs_recorded) + " users' jobs recorded" : "");
     spdlog::info("{}", text);
-    ctx.out.done(text, result_json(r));
+    ctx.out.done(text, s);
     return true;
 }
 

@@ -2,8 +2,7 @@
 
 #include <sstream>
 
-#include "catalog/catalog.hpp"
-#include "catalog/quotas.hpp"
+#include "common/time.hpp"
 #include "cli/output.hpp"
 #include "cli/usage_chart.hpp"
 
@@ -44,28 +43,12 @@ Table top_table(const Statement& s) {
     Table t{{"JOB", "USER", "ALGORITHM", "GPU TYPE", "GPUS", "START", "ELAPSED S", "STATE", "CUH"}, {}};
     for (const auto& r : s.top_jobs)
         t.rows.push_back({job_label(r), r.unix_user, algo_label(r), r.gpu_type.value_or("-"),
-                          std::to_string(r.gpus), catalog::format_time(r.start_at),
+                          std::to_string(r.gpus), pdai::format_time(r.start_at),
                           std::to_string(r.elapsed_s), r.exit_state, fmt_number(r.cuh, 3)});
     return t;
 }
 
 }  // namespace
-
-Statement make_statement(catalog::Catalog& c, const catalog::Bureau& b, const policy::PeriodRange& p) {
-    Statement s;
-    s.bureau = b;
-    s.period = p;
-    s.generated_at = catalog::now_unix();
-    if (auto q = catalog::find_quota(c, b.code); q && policy::parse_period_kind(q->period) == p.kind)
-        s.budget_cuh = q->budget_cuh;
-    s.total = catalog::usage_total(c, b.slurm_account, p.start, p.end);
-    catalog::UsageQuery q{p.start, p.end, {catalog::UsageDim::algorithm}, {b.slurm_account}};
-    s.by_algorithm = catalog::usage_report(c, q);
-    q.by = {catalog::UsageDim::gpu_type};
-    s.by_gpu_type = catalog::usage_report(c, q);
-    s.top_jobs = catalog::top_jobs(c, b.id, p.start, p.end, 10);
-    return s;
-}
 
 std::string statement_text(const Statement& s) {
     std::ostringstream os;
@@ -99,7 +82,7 @@ std::string statement_html(const Statement& s) {
                     ".total{font-size:1.2em;font-weight:bold}\n</style>\n</head>\n<body>\n";
     h += "<h1>" + html_escape(title) + "</h1>\n<p>" + html_escape(s.bureau.display_name) + " (account " +
          html_escape(s.bureau.slurm_account) + "), " + policy::utc_date(s.period.start) + " to " +
-         policy::utc_date(s.period.end - 1) + " UTC. Generated " + catalog::format_time(s.generated_at) +
+         policy::utc_date(s.period.end - 1) + " UTC. Generated " + pdai::format_time(s.generated_at) +
          ".</p>\n<table>\n";
     auto row = [&](const std::string& k, const std::string& id, const std::string& v) {
         h += "<tr><th>" + k + "</th><td class=\"total\" id=\"" + id + "\">" + v + "</td></tr>\n";
@@ -115,27 +98,6 @@ std::string statement_html(const Statement& s) {
     h += "<h2>By GPU type</h2>\n" + html_table(groups_table("GPU type", s.by_gpu_type));
     h += "<h2>Top jobs</h2>\n" + html_table(top_table(s));
     return h + "</body>\n</html>\n";
-}
-
-nlohmann::json statement_json(const Statement& s) {
-    auto groups = [](const std::vector<catalog::UsageGroup>& gs, const char* key) {
-        nlohmann::json a = nlohmann::json::array();
-        for (const auto& g : gs)
-            a.push_back({{key, g.keys.at(0)}, {"jobs", g.figures.jobs}, {"gpu_hours", g.figures.gpu_hours},
-                         {"cuh", g.figures.cuh}, {"cost_cny", g.figures.cost_cny}});
-        return a;
-    };
-    return {{"bureau", s.bureau.code},
-            {"period", s.period.label},
-            {"budget_cuh", s.budget_cuh ? nlohmann::json(*s.budget_cuh) : nlohmann::json(nullptr)},
-            {"used_cuh", s.total.cuh},
-            {"left_cuh", s.budget_cuh ? nlohmann::json(*s.budget_cuh - s.total.cuh) : nlohmann::json(nullptr)},
-            {"gpu_hours", s.total.gpu_hours},
-            {"cost_cny", s.total.cost_cny},
-            {"jobs", s.total.jobs},
-            {"by_algorithm", groups(s.by_algorithm, "algorithm")},
-            {"by_gpu_type", groups(s.by_gpu_type, "gpu_type")},
-            {"top_jobs", s.top_jobs}};
 }
 
 }  // namespace pdai::cli

@@ -235,7 +235,7 @@ complete -c pdai -n '__pdai_needs_subcommand' -a 'jobs' -d 'List, inspect, cance
 
 # pdai catalog
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'init' -d 'Create the catalog (or migrate an existing one to this pdai\'s schema)'
-complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'check' -d 'Run SQLite\'s integrity and foreign-key checks; exit 6 when a problem is found'
+complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'check' -d 'Run SQLite\'s integrity and foreign-key checks; exit 8 when a problem is found'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'backup' -d 'Copy the catalog to DEST with SQLite\'s online backup (safe while others write)'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'restore' -d 'Replace the catalog with backup SRC, after checking SRC\'s integrity'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'path' -d 'Print the catalog path pdai would use, and why'

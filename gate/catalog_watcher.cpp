@@ -13,6 +13,7 @@
 
 #include "catalog/policy_snapshot.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pdai::gate {
 namespace {
@@ -33,7 +34,7 @@ std::optional<std::uint32_t> uid_of(const std::string& name) {
 
 }  // namespace
 
-CatalogWatcher::CatalogWatcher(QuotaGate& gate, LogFn log) : gate_(gate), log_(std::move(log)) {}
+CatalogWatcher::CatalogWatcher(QuotaGate& gate) : gate_(gate) {}
 
 CatalogWatcher::~CatalogWatcher() { stop(); }
 
@@ -83,14 +84,14 @@ bool CatalogWatcher::refresh() noexcept {
             installed_ = false;
             gate_.set_unavailable();
             if (why != failing_) {
-                log_(LogLevel::error, "pdai: cannot load the quota catalog " +
+                log::error("pdai: cannot load the quota catalog " +
                                           gate_.config().catalog + ": " + why + "; fail_mode=" +
                                           std::string(to_string(gate_.config().fail_mode)) +
                                           " applies until it can be read");
                 failing_ = why;
             }
         } else if (!failing_.empty()) {
-            log_(LogLevel::info, "pdai: the quota catalog " + gate_.config().catalog +
+            log::info("pdai: the quota catalog " + gate_.config().catalog +
                                      " can be read again; quotas are enforced");
             failing_.clear();
         }
@@ -142,7 +143,8 @@ void CatalogWatcher::load(std::int64_t now) {
     taken_at_ = now;
     ++reloads_;
     const auto ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0);
-    log_(LogLevel::debug, "pdai: loaded the quota snapshot: " + std::to_string(bureaus) +
+    if (!log::enabled(log::Level::debug)) return;
+    log::debug("pdai: loaded the quota snapshot: " + std::to_string(bureaus) +
                               " bureaus, " + std::to_string(liens) + " liens, " +
                               std::to_string(gate_.bookings()) + " bookings kept, in " +
                               std::to_string(static_cast<int>(ms.count())) + " ms");

@@ -4,12 +4,11 @@
 // mtime (a file replaced, restored or rewritten in place), and the calendar month (a budget
 // period turned). Only then does it reload (catalog::load_policy_snapshot) and install the
 // new snapshot. A catalog that cannot be read makes the gate unavailable (fail mode); the
-// failure is logged once when it starts and once when it ends, never per job.
+// failure is logged (common/log.hpp) once when it starts and once when it ends, never per job.
 #pragma once
 
 #include <condition_variable>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -22,12 +21,9 @@
 
 namespace pdai::gate {
 
-enum class LogLevel { debug, info, error };
-using LogFn = std::function<void(LogLevel, const std::string&)>;
-
 class CatalogWatcher {
 public:
-    CatalogWatcher(QuotaGate& gate, LogFn log);
+    explicit CatalogWatcher(QuotaGate& gate);
     ~CatalogWatcher();  // stops the thread
     CatalogWatcher(const CatalogWatcher&) = delete;
     CatalogWatcher& operator=(const CatalogWatcher&) = delete;
@@ -53,7 +49,6 @@ private:
     UidNames resolve_names(const policy::Snapshot& s);
 
     QuotaGate& gate_;
-    LogFn log_;
     std::optional<catalog::Catalog> cat_;
     FileId opened_{};    // the file cat_ has open
     FileId loaded_{};    // the file as it was at the last load

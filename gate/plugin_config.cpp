@@ -1,5 +1,8 @@
 #include "gate/plugin_config.hpp"
 
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -114,7 +117,7 @@ std::string_view to_string(FailMode m) noexcept {
     return m == FailMode::open ? "open" : "closed";
 }
 
-Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalog) {
+Parsed<PluginConfig> parse_plugin_config(std::string_view text) {
     PluginConfig cfg;
     int line_no = 0;
     while (!text.empty()) {
@@ -132,7 +135,7 @@ Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalo
         if (auto err = apply(cfg, key, line.substr(eq + 1)); !err.empty())
             return Parsed<PluginConfig>::fail("line " + std::to_string(line_no) + ": " + err);
     }
-    if (need_catalog && cfg.catalog.empty())
+    if (cfg.catalog.empty())
         return Parsed<PluginConfig>::fail("no catalog = PATH line (the pdai catalog to read)");
     return Parsed<PluginConfig>::ok(std::move(cfg));
 }
@@ -148,14 +151,27 @@ std::string plugin_config_path() {
     return "/etc/slurm/pdai_plugin.conf";
 }
 
-Parsed<PluginConfig> load_plugin_config(const std::string& path, bool need_catalog) {
+Parsed<PluginConfig> load_plugin_config(const std::string& path) {
     std::ifstream in(path);
     if (!in) return Parsed<PluginConfig>::fail("cannot read " + path);
     std::ostringstream text;
     text << in.rdbuf();
-    auto cfg = parse_plugin_config(text.str(), need_catalog);
+    auto cfg = parse_plugin_config(text.str());
     if (!cfg) return Parsed<PluginConfig>::fail(path + ": " + cfg.error());
     return cfg;
+}
+
+Parsed<PluginConfigSource> read_plugin_config(const std::optional<std::string>& explicit_path) {
+    PluginConfigSource src;
+    src.path = explicit_path ? *explicit_path : plugin_config_path();
+    struct stat st {};
+    if (!explicit_path && ::stat(src.path.c_str(), &st) != 0 && errno == ENOENT)
+        return Parsed<PluginConfigSource>::ok(std::move(src));
+    auto cfg = load_plugin_config(src.path);
+    if (!cfg) return Parsed<PluginConfigSource>::fail(cfg.error());
+    src.config = *cfg;
+    src.from_file = true;
+    return Parsed<PluginConfigSource>::ok(std::move(src));
 }
 
 }  // namespace pdai::gate

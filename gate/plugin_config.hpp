@@ -1,6 +1,7 @@
 // pdai_plugin.conf: the settings of the job_submit/pdai plugin, a file next to slurm.conf
-// (documented in pdai.conf(5), section "PLUGIN"). 'pdai quota check' reads the same file, so
-// it answers with the same exemptions and default time as the plugin.
+// (documented in pdai.conf(5), section "PLUGIN"). One loader, read_plugin_config(), serves
+// the plugin, 'pdai quota check', every --dry-run and the local backend, so all of them
+// answer with the same exemptions and default time.
 //
 // One "key = value" a line; '#' starts a comment; values may be quoted; lists are
 // comma-separated and may be written TOML-style (["root", "slurm"]):
@@ -15,6 +16,7 @@
 //   cluster =                                read the liens of this cluster only
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -44,15 +46,25 @@ inline constexpr int kMaxReloadIntervalMs = 600'000;
 
 std::string_view to_string(FailMode m) noexcept;
 
-// Unknown keys and bad values are errors naming the line; so is a missing catalog line when
-// `need_catalog` (the plugin needs one; 'pdai quota check' reads its own).
-policy::Parsed<PluginConfig> parse_plugin_config(std::string_view text, bool need_catalog = true);
+// Unknown keys, bad values and a missing catalog line are errors naming the line.
+policy::Parsed<PluginConfig> parse_plugin_config(std::string_view text);
 
 // $PDAI_PLUGIN_CONF; else pdai_plugin.conf in the directory of $SLURM_CONF; else
 // /etc/slurm/pdai_plugin.conf (Debian's slurm.conf directory).
 std::string plugin_config_path();
 
 // Reads and parses `path`; a file that cannot be read is an error saying so.
-policy::Parsed<PluginConfig> load_plugin_config(const std::string& path, bool need_catalog = true);
+policy::Parsed<PluginConfig> load_plugin_config(const std::string& path);
+
+struct PluginConfigSource {
+    PluginConfig config;
+    std::string path;        // the file read, or the one looked for
+    bool from_file = false;  // false: no file there, so the defaults (root exempt)
+};
+
+// The settings as the plugin reads them: `explicit_path` (which must then exist), else
+// plugin_config_path() when that file exists, else the defaults. A file that exists but does
+// not parse is an error, the same for every caller.
+policy::Parsed<PluginConfigSource> read_plugin_config(const std::optional<std::string>& explicit_path);
 
 }  // namespace pdai::gate

@@ -95,7 +95,7 @@ SaveResult save_benchmarks(catalog::Catalog& c, std::vector<catalog::GpuBenchmar
     // Derive with the new figures included, then store them with the weight they gave.
     auto figures = bench_figures(catalog::list_gpu_benchmarks(c));
     auto fresh = bench_figures(rows);
-    auto now = catalog::now_unix();
+    auto now = pdai::now_unix();
     for (auto& f : fresh)
         if (f.measured_at == 0) f.measured_at = now;
     figures.insert(figures.end(), fresh.begin(), fresh.end());

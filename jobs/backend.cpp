@@ -25,7 +25,7 @@ std::string choose_backend(const std::string& configured) {
     return "local";
 }
 
-std::unique_ptr<Backend> open_backend(const std::string& name) {
+std::unique_ptr<Backend> open_backend(const std::string& name, const LocalOptions& local) {
     if (name == "slurm") {
 #if PDAI_HAVE_SLURM
         return make_slurm_backend();
@@ -34,7 +34,7 @@ std::unique_ptr<Backend> open_backend(const std::string& name) {
                     "rebuild with libslurm-dev installed (PDAI_WITH_SLURM=ON), or use --backend local");
 #endif
     }
-    if (name == "local") return make_local_backend();
+    if (name == "local") return make_local_backend(local);
     throw Error(Errc::usage, "unknown backend '" + name + "'", "use --backend slurm or --backend local");
 }
 

@@ -18,6 +18,7 @@
 
 #include "jobs/job.hpp"
 #include "jobs/job_state.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::jobs {
 
@@ -81,8 +82,16 @@ public:
 // "auto" -> "slurm" when $SLURM_CONF or /etc/slurm/slurm.conf exists, else "local".
 std::string choose_backend(const std::string& configured);
 
+// What the local backend needs to admit and record jobs itself (Slurm has its plugin and
+// 'pdai sync'): the catalog, and the quota settings the plugin would apply.
+struct LocalOptions {
+    std::string catalog;  // empty: jobs run unadmitted and unrecorded
+    int busy_timeout_ms = 5000;
+    policy::Settings policy;
+};
+
 // Opens a backend by name. Error(usage) for an unknown name; Error(failure) with what to do
-// when it was not built in (or, for local, is not available yet).
-std::unique_ptr<Backend> open_backend(const std::string& name);
+// when it was not built in.
+std::unique_ptr<Backend> open_backend(const std::string& name, const LocalOptions& local = {});
 
 }  // namespace pdai::jobs

@@ -1,5 +1,7 @@
 #include "jobs/batch_script.hpp"
 
+#include "common/error.hpp"
+
 namespace pdai::jobs {
 namespace {
 
@@ -138,40 +140,21 @@ std::string shell_quote(std::string_view s) {
 }
 
 std::string shell_word_from_template(std::string_view t) {
-    std::string out, literal;
-    auto flush = [&] {
-        if (!literal.empty()) out += shell_quote(literal);
-        literal.clear();
-    };
-    // The same grammar as bundle::expand_placeholders: "{{"/"}}" are braces, "{name}" a
-    // placeholder, a lone "}" is literal.
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        char c = t[i];
-        if ((c == '{' || c == '}') && i + 1 < t.size() && t[i + 1] == c) {
-            literal += c;
-            ++i;
+    std::vector<bundle::TemplatePiece> pieces;
+    if (auto err = bundle::split_template(t, pieces); !err.empty())
+        throw Error(Errc::usage, "template '" + std::string(t) + "' " + err);
+    std::string out;
+    for (const auto& p : pieces) {
+        const std::string_view var = p.placeholder ? placeholder_var(p.text) : std::string_view();
+        if (p.placeholder && var.empty()) throw Error(Errc::usage, "unknown placeholder in '" + std::string(t) + "'");
+        if (!p.placeholder) {
+            out += shell_quote(p.text);
             continue;
         }
-        if (c != '{') {
-            literal += c;
-            continue;
-        }
-        auto end = t.find('}', i);
-        std::string_view name = end == std::string_view::npos ? t.substr(i + 1) : t.substr(i + 1, end - i - 1);
-        std::string_view var = placeholder_var(name);
-        if (var.empty() || end == std::string_view::npos) {
-            literal += t.substr(i, end == std::string_view::npos ? std::string_view::npos : end - i + 1);
-            if (end == std::string_view::npos) break;
-            i = end;
-            continue;
-        }
-        flush();
         out += "\"${";
         out += var;
         out += "}\"";
-        i = end;
     }
-    flush();
     if (out.empty()) out = "''";
     return out;
 }

@@ -105,7 +105,7 @@ PreparedJob prepare_job(const JobSpec& spec, std::int64_t id, const std::string&
                         Launcher launcher,
                         const std::function<const char*(const char*)>& environ_lookup);
 
-// A job that a bureau user submits without write access to the catalog (DESIGN: the catalog
+// A job that a bureau user submits without write access to the catalog (ARCHITECTURE.md: the catalog
 // is written by admins and 'pdai sync'; users submit through Slurm, which knows who they
 // are): id 0, its files in `job_dir` (the user's own), named "pdai-u-<algorithm>", with a
 // comment tag without job= ("pdai:kind=infer,algo=ocr@1.2.0,bureau=PSB,tasks=10") from

@@ -27,7 +27,8 @@ namespace pdai::jobs {
 class BackendSet {
 public:
     using Opener = std::function<std::unique_ptr<Backend>(const std::string&)>;
-    explicit BackendSet(Opener open = open_backend) : open_(std::move(open)) {}
+    explicit BackendSet(Opener open = [](const std::string& name) { return open_backend(name); })
+        : open_(std::move(open)) {}
     Backend& get(const std::string& name);
     void add(std::unique_ptr<Backend> b);  // one the caller already opened
     void borrow(Backend& b);               // the same, still owned by the caller

@@ -14,10 +14,12 @@
 #include "catalog/gpu_types.hpp"
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "jobs/inputs.hpp"
 #include "jobs/job_files.hpp"
 #include "policy/duration.hpp"
 #include "policy/gpu_request.hpp"
+#include "policy/quota_policy.hpp"
 #include "jobs/status.hpp"
 
 namespace pdai::jobs {
@@ -240,7 +242,7 @@ const char* to_string(SubmitResult::Outcome o) {
     return "submitted";
 }
 
-JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r) {
+JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r, const policy::Settings& quota) {
     auto v = catalog::resolve_algorithm(c, r.algorithm, catalog::Purpose::submit);
     const auto& m = v.manifest;
     const std::string algo = v.algorithm + "@" + v.version;
@@ -251,7 +253,9 @@ JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r) {
                                      join(kinds) + ")");
     }
     auto bureau = choose_bureau(c, r);
-    check_member(c, bureau, r.user);
+    // Whom the plugin exempts (root by default) may submit on any bureau, as with sbatch.
+    if (policy::exemption(quota, r.user, bureau.slurm_account) == policy::Decision::Reason::ok)
+        check_member(c, bureau, r.user);
     if (!catalog::bureau_can_use(c, v.algorithm, bureau.code))
         throw Error(Errc::refused, "algorithm " + v.algorithm + " is not available to bureau " + bureau.code,
                     "its owner shares it with 'pdai algo share " + v.algorithm + " --with " + bureau.code + "'");
@@ -368,7 +372,9 @@ auto with_rollback(catalog::Catalog& c, Backend& b, F&& f) {
         if (!accepted.empty()) {
             try {
                 b.cancel(accepted);
-            } catch (...) {
+            } catch (const std::exception& e) {
+                log::error("the catalog write failed and cancelling the " + std::to_string(accepted.size()) +
+                           " job(s) the backend accepted failed too: " + e.what() + "; cancel them by hand");
             }
         }
         throw;
@@ -410,7 +416,9 @@ SubmitResult hand_to_backend(catalog::Catalog& c, Backend& b, const PreparedJob&
         // record that Slurm never heard of lost.
         try {
             c.write([&] { catalog::delete_unaccepted_job(c, job.id); });
-        } catch (...) {
+        } catch (const std::exception& e) {
+            log::warn("cannot remove the record of pdai job " + std::to_string(job.id) + " that the backend refused: " +
+                      e.what() + "; 'pdai sync' marks it lost");
         }
         throw;
     }
@@ -482,7 +490,7 @@ UnrecordedSubmission submit_unrecorded(Backend& b, const JobSpec& spec, const st
     // Unique per user without the catalog: time to the microsecond and the pid.
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::system_clock::now().time_since_epoch()).count();
-    const std::string dir = user_jobs_dir + "/" + catalog::format_time_compact(us / 1000000) + "." +
+    const std::string dir = user_jobs_dir + "/" + pdai::format_time_compact(us / 1000000) + "." +
                             std::to_string(us % 1000000) + "-" + std::to_string(::getpid());
     UnrecordedSubmission u;
     u.job = prepare_unrecorded_job(spec, dir, b.launcher(), [](const char* n) { return std::getenv(n); });

@@ -13,6 +13,7 @@
 #include "catalog/jobs.hpp"
 #include "jobs/backend.hpp"
 #include "jobs/job.hpp"
+#include "policy/quota_policy.hpp"
 
 namespace pdai::catalog {
 class Catalog;
@@ -43,8 +44,9 @@ struct SubmitRequest {
 // bureau (not_found), a bureau the user is not a member of, an inactive bureau, an algorithm
 // not shared with the bureau (refused), an unknown GPU type (not_found), a GPU type the
 // bundle does not run on, bad sizes or times (usage), inputs that do not exist (not_found),
-// an empty input set (usage).
-JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r);
+// an empty input set (usage). A user or account that `quota` exempts (the plugin's settings)
+// needs no membership, as with sbatch.
+JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r, const policy::Settings& quota);
 
 // What an idempotency key remembers: the same key with a different fingerprint is a conflict.
 nlohmann::json fingerprint(const JobSpec& spec);
@@ -73,7 +75,7 @@ const char* to_string(SubmitResult::Outcome o);
 // Errc::conflict. --resume stays one transaction (see submit.cpp).
 SubmitResult submit_job(catalog::Catalog& c, Backend& b, const JobSpec& spec, const SubmitOptions& o);
 
-// A bureau user's submission when the catalog is read-only for them (DESIGN.md: admins and
+// A bureau user's submission when the catalog is read-only for them (ARCHITECTURE.md: admins and
 // 'pdai sync' write it; users submit through Slurm, whose plugin checks them by uid): the
 // job goes to the backend with its files in a new directory under `user_jobs_dir`, and
 // nothing is written to the catalog; the next 'pdai sync' records it from the job's

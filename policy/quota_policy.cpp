@@ -90,17 +90,14 @@ public:
         : snap_(s), settings_(st), job_(j) {}
 
     Decision run() {
-        if (settings_.exempt_users.contains(job_.user)) {
+        switch (exemption(settings_, job_.user, job_.account)) {
+        case Reason::exempt_user:
             return exempt(Reason::exempt_user, "user " + ascii_safe(job_.user) + " is exempt");
+        case Reason::exempt_account:
+            return exempt(Reason::exempt_account, "account " + ascii_safe(*job_.account) + " is exempt");
+        default: break;
         }
         const bool has_account = job_.account && !job_.account->empty();
-        // Slurm treats account names case-insensitively and keeps them in lower case.
-        if (has_account &&
-            (settings_.exempt_accounts.contains(*job_.account) ||
-             settings_.exempt_accounts.contains(detail::ascii_lower(*job_.account)))) {
-            return exempt(Reason::exempt_account,
-                          "account " + ascii_safe(*job_.account) + " is exempt");
-        }
         if (!job_.request_error.empty()) {
             return refuse(Reason::bad_request,
                           "cannot read this job's request: " + ascii_safe(job_.request_error, 300));
@@ -507,6 +504,17 @@ std::string_view to_string(Decision::Reason r) noexcept {
         case Reason::internal_error: return "internal_error";
     }
     return "internal_error";
+}
+
+Decision::Reason exemption(const Settings& settings, std::string_view user,
+                           const std::optional<std::string>& account) {
+    if (settings.exempt_users.contains(user)) return Reason::exempt_user;
+    // Slurm treats account names case-insensitively and keeps them in lower case.
+    if (account && !account->empty() &&
+        (settings.exempt_accounts.contains(*account) ||
+         settings.exempt_accounts.contains(detail::ascii_lower(*account))))
+        return Reason::exempt_account;
+    return Reason::ok;
 }
 
 Decision evaluate(const Snapshot& snapshot, const Settings& settings,

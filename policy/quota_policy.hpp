@@ -159,6 +159,11 @@ std::string_view to_string(Decision::Reason r) noexcept;
 Decision evaluate(const Snapshot& snapshot, const Settings& settings,
                   const JobRequest& job) noexcept;
 
+// Rule 1 alone: Reason::exempt_user or exempt_account when no pdai rule applies to this
+// user or account, else Reason::ok. evaluate() and job submission's own checks share it.
+Decision::Reason exemption(const Settings& settings, std::string_view user,
+                           const std::optional<std::string>& account);
+
 // After admitting (verdict admit): adds the job's bound to its bureau's liens and its
 // concurrent GPUs to active_gpus, so the next evaluate() sees them. No-op otherwise.
 void admit(Snapshot& snapshot, const Decision& decision) noexcept;

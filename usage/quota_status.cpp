@@ -34,14 +34,14 @@ void to_json(nlohmann::json& j, const QuotaStatus& s) {
          // "period" stays the kind (month/quarter/year), as in 'pdai quota set' and its JSON.
          {"period", std::string(policy::to_string(s.period.kind))},
          {"period_label", s.period.label},
-         {"period_start", catalog::format_time(s.period.start)},
-         {"period_end", catalog::format_time(s.period.end)},
+         {"period_start", pdai::format_time(s.period.start)},
+         {"period_end", pdai::format_time(s.period.end)},
          {"budget_cuh", s.budget_cuh},
          {"used_cuh", s.used_cuh},
          {"liens_cuh", s.liens_cuh},
          {"left_cuh", s.left_cuh},
          {"burn_cuh_per_day", s.burn_cuh_per_day},
-         {"runs_out_at", s.runs_out_at ? nlohmann::json(catalog::format_time(*s.runs_out_at))
+         {"runs_out_at", s.runs_out_at ? nlohmann::json(pdai::format_time(*s.runs_out_at))
                                        : nlohmann::json(nullptr)},
          {"exhausted", s.exhausted}};
 }

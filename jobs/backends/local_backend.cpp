@@ -21,6 +21,7 @@
 #include "jobs/backends/local_files.hpp"
 #include "jobs/backends/local_inventory.hpp"
 #include "jobs/backends/local_run.hpp"
+#include "jobs/quota_ask.hpp"
 #include "policy/quota_policy.hpp"
 
 namespace pdai::jobs {
@@ -34,40 +35,6 @@ std::int64_t env_int(const char* name, std::int64_t fallback) {
     char* end = nullptr;
     long long n = std::strtoll(v, &end, 10);
     return (end && *end == '\0' && n >= 0) ? n : fallback;
-}
-
-policy::JobRequest request_of(const std::string& account, const std::string& user, int gpus,
-                              const std::optional<std::string>& type, int tasks, std::optional<int> throttle,
-                              int time_minutes, std::int64_t now) {
-    policy::JobRequest r;
-    r.account = account;
-    r.user = user;
-    r.gpus = {gpus, type};
-    r.array_tasks = tasks;
-    r.array_throttle = throttle;
-    r.time_limit_minutes = time_minutes;
-    r.submit_time = now;
-    return r;
-}
-
-// The quota engine's answer for `job`, with the local jobs still running held as liens
-// (Slurm's are in the snapshot already, from 'pdai sync').
-policy::Decision admit(catalog::Catalog& c, const PreparedJob& job, policy::Snapshot& snap) {
-    std::int64_t now = catalog::now_unix();
-    catalog::JobFilter f;
-    f.states = {"submitting", "pending", "running", "suspended", "requeued"};
-    f.limit = 0;
-    for (const auto& r : catalog::list_jobs(c, f)) {
-        if (r.backend != "local" || r.id == job.id) continue;
-        auto d = policy::evaluate(snap, {}, request_of(r.account, r.unix_user, r.gpus_per_task, r.gpu_type, r.tasks,
-                                                       std::nullopt, r.time_limit_minutes.value_or(0), now));
-        policy::admit(snap, d);
-    }
-    const auto& s = job.spec;
-    int tasks = job.is_array() ? static_cast<int>(job.task_indices.size()) : 1;
-    return policy::evaluate(snap, {}, request_of(s.account, s.user, s.resources.gpus * s.resources.nodes,
-                                                 s.resources.gpu_type, tasks, s.max_parallel,
-                                                 s.resources.time_minutes, now));
 }
 
 std::int64_t next_run_id(const std::string& root) {
@@ -132,6 +99,8 @@ long spawn_supervisor(const std::string& dir) {
 
 class LocalBackend final : public Backend {
 public:
+    explicit LocalBackend(LocalOptions o) : opts_(std::move(o)) {}
+
     std::string name() const override { return "local"; }
     std::string cluster() const override { return ""; }
     Launcher launcher() const override { return Launcher::local; }
@@ -175,14 +144,14 @@ public:
 
         std::string message;
         local::HostGpus gpus;
-        if (const char* cat = std::getenv("PDAI_CATALOG"); cat && *cat) {
-            run.catalog = std::filesystem::absolute(cat).string();
-            run.busy_timeout_ms = static_cast<int>(env_int("PDAI_BUSY_TIMEOUT_MS", 5000));
+        if (!opts_.catalog.empty()) {
+            run.catalog = std::filesystem::absolute(opts_.catalog).string();
+            run.busy_timeout_ms = opts_.busy_timeout_ms;
             // A second connection: the submitting one is inside its write transaction, and in
             // WAL mode this one reads the last committed state meanwhile.
             auto c = catalog::Catalog::open({run.catalog, run.busy_timeout_ms, false});
-            auto snap = catalog::load_policy_snapshot(c, {catalog::now_unix(), ""});
-            auto d = admit(c, job, snap.snapshot);
+            auto snap = catalog::load_policy_snapshot(c, {pdai::now_unix(), ""});
+            auto d = decide(c, job, snap.snapshot, opts_.policy);
             if (!d.admitted()) {
                 std::string m = d.message.starts_with("pdai: ") ? d.message.substr(6) : d.message;
                 throw Error(Errc::refused, m);
@@ -281,6 +250,8 @@ public:
     }
 
 private:
+    LocalOptions opts_;
+
     static int default_parallel() { return static_cast<int>(std::max(1u, std::thread::hardware_concurrency())); }
 
     static void mark_lost(local::RunStatus& st) {
@@ -313,6 +284,19 @@ private:
 
 }  // namespace
 
-std::unique_ptr<Backend> make_local_backend() { return std::make_unique<LocalBackend>(); }
+policy::Decision decide(catalog::Catalog& c, const PreparedJob& job, policy::Snapshot& snap,
+                        const policy::Settings& settings) {
+    const std::int64_t now = pdai::now_unix();
+    catalog::JobFilter f;
+    f.states = {"submitting", "pending", "running", "suspended", "requeued"};
+    f.limit = 0;
+    for (const auto& r : catalog::list_jobs(c, f)) {
+        if (r.backend != "local" || r.id == job.id) continue;
+        policy::admit(snap, policy::evaluate(snap, settings, policy::build_request(quota_ask(r, now))));
+    }
+    return policy::evaluate(snap, settings, policy::build_request(quota_ask(job, now)));
+}
+
+std::unique_ptr<Backend> make_local_backend(LocalOptions o) { return std::make_unique<LocalBackend>(std::move(o)); }
 
 }  // namespace pdai::jobs

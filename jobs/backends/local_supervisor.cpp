@@ -14,13 +14,13 @@
 #include <cstring>
 #include <ctime>
 #include <deque>
-#include <iostream>
 #include <map>
 
 #include "catalog/catalog.hpp"
 #include "catalog/jobs.hpp"
 #include "catalog/ledger.hpp"
 #include "common/error.hpp"
+#include "common/log.hpp"
 #include "jobs/backends/local_files.hpp"
 #include "jobs/backends/local_run.hpp"
 
@@ -302,8 +302,8 @@ private:
                 }
             });
         } catch (const std::exception& e) {
-            std::cerr << "pdai supervisor " << spec_.id << ": cannot record job " << spec_.job_id
-                      << " in the catalog: " << e.what() << '\n';
+            log::error("supervisor " + std::to_string(spec_.id) + ": cannot record job " +
+                       std::to_string(spec_.job_id) + " in the catalog: " + e.what());
         }
     }
 
@@ -323,7 +323,7 @@ int supervise(const std::string& dir, int lock_fd) {
     if (lock_fd >= 0) ::fcntl(lock_fd, F_SETFD, FD_CLOEXEC);
     auto j = read_json(spec_file(dir));
     if (!j) {
-        std::cerr << "pdai supervisor: no readable " << spec_file(dir) << '\n';
+        log::error("supervisor: no readable " + spec_file(dir));
         return 1;
     }
     Supervisor s(dir, run_spec_from_json(*j));

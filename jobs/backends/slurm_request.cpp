@@ -3,12 +3,29 @@
 #include <nlohmann/json.hpp>
 
 #include "jobs/shards.hpp"
+#include "policy/job_ask.hpp"
 
 namespace pdai::jobs {
 
 std::optional<std::string> gpu_tres_per_node(const Resources& r) {
-    if (r.gpus <= 0) return std::nullopt;
-    return "gres:gpu:" + (r.gpu_type ? *r.gpu_type + ":" : std::string()) + std::to_string(r.gpus);
+    auto tres = policy::gres_per_node(r.gpus, r.gpu_type);
+    if (tres.empty()) return std::nullopt;
+    return tres;
+}
+
+policy::JobAsk to_job_ask(const SlurmRequest& q, const std::string& user, std::int64_t now) {
+    policy::JobAsk a;
+    a.account = q.account;
+    a.user = user;
+    a.submit_time = now;
+    a.tres_per_node = q.tres_per_node.value_or("");
+    a.shape.min_nodes = static_cast<int>(q.min_nodes);
+    a.shape.max_nodes = static_cast<int>(q.max_nodes);
+    a.shape.num_tasks = static_cast<int>(q.num_tasks);
+    if (q.ntasks_per_node) a.shape.ntasks_per_node = *q.ntasks_per_node;
+    a.array = q.array_inx.value_or("");
+    a.time = policy::TimeAsk::of(static_cast<int>(q.time_limit));
+    return a;
 }
 
 SlurmRequest build_slurm_request(const PreparedJob& job, std::uint32_t uid, std::uint32_t gid) {

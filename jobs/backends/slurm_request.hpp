@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "jobs/job.hpp"
+#include "policy/job_ask.hpp"
 
 namespace pdai::jobs {
 
@@ -39,6 +40,9 @@ struct SlurmRequest {
 std::optional<std::string> gpu_tres_per_node(const Resources& r);
 
 SlurmRequest build_slurm_request(const PreparedJob& job, std::uint32_t uid, std::uint32_t gid);
+
+// What the job_submit plugin will read of this request, for policy::build_request().
+policy::JobAsk to_job_ask(const SlurmRequest& r, const std::string& user, std::int64_t now);
 
 // {"job_desc": {field: value, ...}} with job_desc_msg_t's field names; the script and the
 // environment in full.

@@ -5,9 +5,9 @@
 #include <optional>
 #include <string_view>
 
-#include "policy/array_spec.hpp"
 #include "policy/duration.hpp"
 #include "policy/gpu_request.hpp"
+#include "policy/job_ask.hpp"
 #include "policy/parse_util.hpp"
 
 namespace pdai::plugin {
@@ -47,28 +47,23 @@ std::uint32_t job_owner(const job_desc_msg_t& desc, std::uint32_t submit_uid) no
     return desc.user_id != NO_VAL ? desc.user_id : submit_uid;
 }
 
-policy::JobRequest to_job_request(const job_desc_msg_t& d, std::string user, std::int64_t now) {
-    policy::JobRequest job;
-    if (d.account && *d.account) job.account = d.account;
-    job.user = std::move(user);
-    job.submit_time = now;
-    job.time_limit_minutes = time_limit(d.time_limit);
-    std::string errors;
-    if (auto ask = policy::gpu_ask_from_tres(tres_of(d), shape_of(d))) {
-        job.gpus = *ask;
-    } else {
-        errors = ask.error();
+policy::JobAsk to_job_ask(const job_desc_msg_t& d, std::string user, std::int64_t now) {
+    policy::JobAsk a;
+    if (d.account && *d.account) a.account = d.account;
+    a.user = std::move(user);
+    a.submit_time = now;
+    a.tres_per_job = text(d.tres_per_job);
+    a.tres_per_node = text(d.tres_per_node);
+    a.tres_per_task = text(d.tres_per_task);
+    a.tres_per_socket = text(d.tres_per_socket);
+    a.shape = shape_of(d);
+    a.array = text(d.array_inx);
+    if (d.time_limit == INFINITE) {
+        a.time = policy::TimeAsk::infinite();
+    } else if (const auto m = time_limit(d.time_limit)) {
+        a.time = policy::TimeAsk::of(*m);
     }
-    if (d.array_inx && *d.array_inx) {
-        if (auto spec = policy::parse_array_spec(d.array_inx)) {
-            job.array_tasks = spec->tasks;
-            job.array_throttle = spec->throttle;
-        } else {
-            errors += (errors.empty() ? "" : "; ") + ("--array: " + spec.error());
-        }
-    }
-    job.request_error = std::move(errors);
-    return job;
+    return a;
 }
 
 gate::ModifyRequest to_modify_request(const job_desc_msg_t& d, std::string user,

@@ -1,11 +1,6 @@
-// job_desc_msg_t (what slurmctld hands the plugin) to the gate's requests, as the policy
-// headers prescribe: NO_VAL and 0 mean "not given", TRES strings go to gpu_ask_from_tres(),
-// array_inx to parse_array_spec(), and a request that cannot be read becomes
-// JobRequest::request_error (refused with that text).
-//
-// One deliberate difference: a time limit of INFINITE (--time=UNLIMITED) maps to 0, "no
-// limit", which the engine refuses with the --time advice. Mapping it to "not given" would
-// let default_time price a job that then runs without any limit.
+// job_desc_msg_t (what slurmctld hands the plugin) to the gate's requests: a submission
+// becomes a policy::JobAsk, which policy::build_request() turns into the engine's request
+// exactly as for every preview (policy/job_ask.hpp); NO_VAL and 0 mean "not given".
 #pragma once
 
 #include <slurm/slurm.h>
@@ -14,11 +9,11 @@
 #include <string>
 
 #include "gate/quota_gate.hpp"
-#include "policy/quota_policy.hpp"
+#include "policy/job_ask.hpp"
 
 namespace pdai::plugin {
 
-policy::JobRequest to_job_request(const job_desc_msg_t& desc, std::string user, std::int64_t now);
+policy::JobAsk to_job_ask(const job_desc_msg_t& desc, std::string user, std::int64_t now);
 
 gate::ModifyRequest to_modify_request(const job_desc_msg_t& desc, std::string user,
                                       std::int64_t now);

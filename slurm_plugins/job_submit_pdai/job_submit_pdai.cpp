@@ -18,6 +18,7 @@
 #include <string>
 
 #include "job_desc_map.hpp"
+#include "common/log.hpp"
 #include "gate/catalog_watcher.hpp"
 #include "gate/latency.hpp"
 #include "gate/plugin_config.hpp"
@@ -29,23 +30,26 @@
 
 namespace {
 
-using pdai::gate::LogLevel;
 using pdai::policy::Decision;
 
 // A summary of the time per decision goes to the log every this many submissions.
 constexpr std::uint64_t kSummaryEvery = 10'000;
 
-void log_to_slurm(LogLevel level, const std::string& message) {
+// pdai's libraries log through common/log.hpp; inside slurmctld, into slurmctld's log.
+void log_to_slurm(pdai::log::Level level, std::string_view line) {
+    const std::string text(line);
     switch (level) {
-    case LogLevel::debug: slurm_debug("%s", message.c_str()); break;
-    case LogLevel::info: slurm_info("%s", message.c_str()); break;
-    case LogLevel::error: slurm_error("%s", message.c_str()); break;
+    case pdai::log::Level::debug: slurm_debug("%s", text.c_str()); break;
+    case pdai::log::Level::info: slurm_info("%s", text.c_str()); break;
+    case pdai::log::Level::warn:
+    case pdai::log::Level::error:
+    case pdai::log::Level::off: slurm_error("%s", text.c_str()); break;
     }
 }
 
 struct Plugin {
     explicit Plugin(pdai::gate::PluginConfig config)
-        : gate(std::move(config)), watcher(gate, log_to_slurm) {}
+        : gate(std::move(config)), watcher(gate) {}
 
     pdai::gate::QuotaGate gate;
     pdai::gate::CatalogWatcher watcher;
@@ -127,7 +131,7 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
     std::string user = p.gate.user_name(submit_uid);
     const std::uint32_t owner = pdai::plugin::job_owner(*desc, submit_uid);
     if (owner != submit_uid && !settings.exempt_users.contains(user)) user = p.gate.user_name(owner);
-    const auto job = pdai::plugin::to_job_request(*desc, user, unix_now());
+    const auto job = pdai::policy::build_request(pdai::plugin::to_job_ask(*desc, user, unix_now()));
     const auto o = p.gate.submit(job);
     const Decision& d = o.decision;
     if (o.allow && d.verdict == Decision::Verdict::admit && !o.by_fail_mode) {
@@ -204,14 +208,18 @@ const std::uint32_t plugin_version = SLURM_VERSION_NUMBER;
 
 int init(void) {
     try {
-        const std::string path = pdai::gate::plugin_config_path();
-        auto loaded = pdai::gate::load_plugin_config(path);
+        pdai::log::set_sink(log_to_slurm, pdai::log::Level::debug);  // slurmctld filters by its level
+        auto loaded = pdai::gate::read_plugin_config(std::nullopt);
         pdai::gate::PluginConfig config;
-        if (loaded) {
-            config = *loaded;
-        } else {
+        std::string path = pdai::gate::plugin_config_path();
+        if (!loaded) {
             slurm_error("pdai: %s; until it is fixed every job that is not exempt is refused",
                         loaded.error().c_str());
+        } else if (!loaded->from_file) {
+            slurm_error("pdai: no %s; until there is one every job that is not exempt is refused",
+                        path.c_str());
+        } else {
+            config = loaded->config;
         }
         auto p = std::make_unique<Plugin>(std::move(config));
         const auto& c = p->gate.config();

@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         const auto cfg = gate::load_plugin_config(argv[2]);
         if (!cfg) throw std::runtime_error(cfg.error());
         auto cat = catalog::Catalog::open({argv[1], 5000, false});
-        auto snap = catalog::load_policy_snapshot(cat, {catalog::now_unix(), cfg->cluster});
+        auto snap = catalog::load_policy_snapshot(cat, {pdai::now_unix(), cfg->cluster});
         std::string line;
         while (std::getline(std::cin, line)) {
             std::istringstream in(line);

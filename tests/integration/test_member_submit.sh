@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A bureau member submits through pdai in a multi-user install: the catalog is root's and
-# read-only for them (DESIGN.md: admins and 'pdai sync' write it; users submit through
+# read-only for them (ARCHITECTURE.md: admins and 'pdai sync' write it; users submit through
 # Slurm, whose plugin knows them by uid). `pdai run` as the member goes straight to Slurm
 # with the job files under the member's own state directory and writes nothing to the
 # catalog; another bureau is refused before anything reaches Slurm; the admin's next

@@ -55,8 +55,10 @@ contains "$err" "unknown GPU type 'h100'" "unknown GPU type message"
 expect 4 "unknown partition: Slurm's words" -- run gpu-probe --bureau PSB --partition nosuch
 contains "$err" "Invalid partition name specified" "Slurm's rejection text is shown"
 "$PDAI" -q bureau add EDU --name 教育局 --account edu
-expect 3 "not a member" -- run gpu-probe --bureau EDU
-contains "$err" "not a member of bureau EDU" "membership message"
+# Root is exempt in the sandbox's pdai_plugin.conf: like sbatch, it needs no membership, and
+# the dry run says so. (A non-member who is not exempt: test_member_submit.sh.)
+expect 0 "exempt root: no membership needed" -- --json run gpu-probe --bureau EDU --dry-run
+contains "$out" '"verdict": "exempt"' "the dry run gives the plugin's verdict: exempt"
 expect 4 "missing input" -- run gpu-probe --bureau PSB --input "$TEST_TMP/nope.png"
 contains "$err" "does not exist" "missing input message"
 expect 2 "a bundle without infer" -- infer gpu-probe --bureau PSB --inputs "$TEST_TMP"

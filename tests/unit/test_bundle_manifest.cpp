@@ -254,6 +254,15 @@ TEST_CASE("manifest: placeholders expand for one shard", "[bundle][manifest]") {
     CHECK(expand_placeholders("{shard}/{shards} {output_dir} {bundle_dir}", ctx) == "3/8 /out/3 /store/ab/abc");
     CHECK(expand_placeholders("{{literal}} }}", ctx) == "{literal} }");
     CHECK_THROWS_AS(expand_placeholders("{nope}", ctx), Error);
+    // One grammar for validation, expansion and the batch script: a lone brace is an error.
+    CHECK_THROWS_AS(expand_placeholders("a}b", ctx), Error);
+    CHECK_THROWS_AS(expand_placeholders("{input_list", ctx), Error);
+    std::vector<TemplatePiece> pieces;
+    CHECK(split_template("x={shard}}}", pieces).empty());
+    REQUIRE(pieces.size() == 3);
+    CHECK((!pieces[0].placeholder && pieces[0].text == "x="));
+    CHECK((pieces[1].placeholder && pieces[1].text == "shard"));
+    CHECK((!pieces[2].placeholder && pieces[2].text == "}"));
 }
 
 TEST_CASE("semver: parsing and precedence", "[bundle][semver]") {

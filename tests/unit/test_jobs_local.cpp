@@ -52,12 +52,11 @@ std::string worker_manifest(int gpus) {
 }
 
 struct LocalFixture : test::JobsFixture {
-    std::unique_ptr<jobs::Backend> local = jobs::make_local_backend();
+    std::unique_ptr<jobs::Backend> local = jobs::make_local_backend({c.path(), 5000, {}});
 
     LocalFixture() {
         ::setenv("PDAI_SUPERVISOR_EXE", PDAI_TEST_PDAI_EXE, 0);  // unless the caller chose one
         ::setenv("PDAI_LOCAL_STATE_DIR", (root / "state").c_str(), 1);
-        ::setenv("PDAI_CATALOG", c.path().c_str(), 1);
         ::setenv("PDAI_LOCAL_SECONDS_PER_MINUTE", "60", 1);
         ::setenv("PDAI_LOCAL_KILL_GRACE", "2", 1);
         c.write([&] {
@@ -73,7 +72,7 @@ struct LocalFixture : test::JobsFixture {
     }
 
     catalog::JobRecord submit(jobs::SubmitRequest r) {
-        auto spec = jobs::build_spec(c, r);
+        auto spec = jobs::build_spec(c, r, {});
         return jobs::submit_job(c, *local, spec, options()).job;
     }
 

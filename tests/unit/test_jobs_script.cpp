@@ -4,6 +4,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "common/error.hpp"
 #include "jobs/backends/slurm_request.hpp"
 #include "jobs/batch_script.hpp"
 #include "jobs/job.hpp"
@@ -59,6 +60,8 @@ TEST_CASE("shell quoting and placeholder words", "[jobs][script]") {
           "'shard-'\"${PDAI_SHARD}\"'-of-'\"${PDAI_SHARDS}\"");
     CHECK(shell_word_from_template("{{literal}} $HOME `x`") == "'{literal} $HOME `x`'");
     CHECK(shell_word_from_template("{bundle_dir}/model") == "\"${PDAI_BUNDLE_DIR}\"'/model'");
+    // The manifest's grammar (bundle::split_template): a lone '}' is refused, not copied.
+    CHECK_THROWS_AS(shell_word_from_template("a}b"), Error);
 }
 
 TEST_CASE("run: one entrypoint call with the user's arguments", "[jobs][script]") {

@@ -17,7 +17,7 @@ namespace fs = std::filesystem;
 TEST_CASE("build_spec: defaults from the manifest, flags override", "[jobs][submit]") {
     JobsFixture f;
     auto r = f.request(jobs::Kind::run, "ocr");
-    auto s = jobs::build_spec(f.c, r);
+    auto s = jobs::build_spec(f.c, r, {});
     CHECK(s.bureau == "PSB");  // alice's only bureau
     CHECK(s.account == "psb");
     CHECK(s.algorithm.ref() == "ocr@1.0.0");
@@ -32,22 +32,22 @@ TEST_CASE("build_spec: defaults from the manifest, flags override", "[jobs][subm
     r.cpus = 8;
     r.mem = "512M";
     r.time = "1h30m";
-    s = jobs::build_spec(f.c, r);
+    s = jobs::build_spec(f.c, r, {});
     CHECK(s.resources.gpu_type == "t4");
     CHECK(s.resources.gpus == 3);
     CHECK(s.resources.mem_mib == 512);
     CHECK(s.resources.time_minutes == 90);
     r.gpus = "any:2";
-    CHECK_FALSE(jobs::build_spec(f.c, r).resources.gpu_type);
+    CHECK_FALSE(jobs::build_spec(f.c, r, {}).resources.gpu_type);
     r.gpus = "0";
-    CHECK(jobs::build_spec(f.c, r).resources.gpus == 0);
+    CHECK(jobs::build_spec(f.c, r, {}).resources.gpus == 0);
 }
 
 TEST_CASE("build_spec refuses with clear errors", "[jobs][submit]") {
     JobsFixture f;
     auto r = f.request(jobs::Kind::run, "ocr");
     std::string msg;
-    auto fails = [&](jobs::SubmitRequest q) { return error_code_of([&] { jobs::build_spec(f.c, q); }, &msg); };
+    auto fails = [&](jobs::SubmitRequest q) { return error_code_of([&] { jobs::build_spec(f.c, q, {}); }, &msg); };
 
     auto q = r;
     q.gpus = "h100:1";
@@ -93,7 +93,7 @@ TEST_CASE("an algorithm owned by another bureau is refused", "[jobs][submit]") {
     o.owner_bureau = "EDU";
     REQUIRE(catalog::register_bundle(f.c, o).created);
     std::string msg;
-    CHECK(error_code_of([&] { jobs::build_spec(f.c, f.request(jobs::Kind::run, "edu-only")); }, &msg) == Errc::refused);
+    CHECK(error_code_of([&] { jobs::build_spec(f.c, f.request(jobs::Kind::run, "edu-only"), {}); }, &msg) == Errc::refused);
     CHECK(msg == "algorithm edu-only is not available to bureau PSB");
 }
 
@@ -102,7 +102,7 @@ TEST_CASE("submit records the job, its tasks and its files", "[jobs][submit]") {
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("batch", 95)};
     r.max_parallel = 3;
-    auto spec = jobs::build_spec(f.c, r);
+    auto spec = jobs::build_spec(f.c, r, {});
     CHECK(spec.shard_size == 10);  // the manifest's inputs_per_shard
     auto res = jobs::submit_job(f.c, f.backend, spec, f.options());
     CHECK(res.outcome == jobs::SubmitResult::Outcome::submitted);
@@ -131,7 +131,7 @@ TEST_CASE("a refused submission leaves no row and no job directory", "[jobs][sub
     f.backend.on_submit = [](const jobs::PreparedJob&) {
         throw Error(Errc::unreachable, "cannot reach slurmctld at host:6817");
     };
-    auto spec = jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"));
+    auto spec = jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"), {});
     CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, spec, f.options()); }) == Errc::unreachable);
     CHECK(catalog::list_jobs(f.c, {}).empty());
     CHECK((!fs::exists(f.jobs_dir) || fs::is_empty(f.jobs_dir)));
@@ -148,7 +148,7 @@ TEST_CASE("the backend is called with no catalog lock held", "[jobs][submit]") {
     };
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("batch", 25)};
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
     CHECK(seen_state == "submitting");  // step 1 committed before the backend call
     CHECK(res.job.state == "pending");
     CHECK(res.job.slurm_job_id == 5000);
@@ -165,7 +165,7 @@ TEST_CASE("a state recorded while the backend call ran is kept", "[jobs][submit]
         auto other = catalog::Catalog::open({f.c.path(), 0, true});
         other.write([&] { catalog::update_job_state(other, j.id, "completed", 0, 100, 200); });
     };
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr")), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"), {}), f.options());
     CHECK(res.job.state == "completed");
     CHECK(res.job.exit_code == 0);
     CHECK(res.job.slurm_job_id == 5000);
@@ -180,7 +180,7 @@ TEST_CASE("a catalog busy after the backend accepted keeps the job and says so",
         catalog::db_of(*holder).exec("BEGIN IMMEDIATE");
     };
     auto fast = catalog::Catalog::open({f.c.path(), 50, true});
-    auto res = jobs::submit_job(fast, f.backend, jobs::build_spec(fast, f.request(jobs::Kind::run, "ocr")), f.options());
+    auto res = jobs::submit_job(fast, f.backend, jobs::build_spec(fast, f.request(jobs::Kind::run, "ocr"), {}), f.options());
     CHECK(res.job.slurm_job_id == 5000);
     CHECK(res.message.find("pdai sync") != std::string::npos);
     CHECK(f.backend.cancelled.empty());  // the admitted job keeps running
@@ -208,25 +208,25 @@ TEST_CASE("idempotency: same key and inputs submit once, other inputs conflict",
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("nightly", 30)};
     r.idempotency_key = "nightly-2026-11-23";
-    auto first = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
-    auto again = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    auto first = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
+    auto again = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
     CHECK(again.outcome == jobs::SubmitResult::Outcome::existing);
     CHECK(again.job.id == first.job.id);
     CHECK(f.backend.submitted.size() == 1);
 
-    auto dry = jobs::dry_run(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    auto dry = jobs::dry_run(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
     REQUIRE(dry.existing);
     CHECK(dry.existing->id == first.job.id);
 
     auto other = r;
     other.inputs = {f.make_inputs("nightly-more", 31)};
     std::string msg;
-    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, other), f.options()); }, &msg) ==
+    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, other, {}), f.options()); }, &msg) ==
           Errc::conflict);
     CHECK(msg.find("different inputs") != std::string::npos);
     other = r;
     other.shard_size = 7;
-    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, other), f.options()); }, &msg) ==
+    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, other, {}), f.options()); }, &msg) ==
           Errc::conflict);
     CHECK(msg.find("shard_size") != std::string::npos);
     CHECK(f.backend.submitted.size() == 1);
@@ -236,7 +236,7 @@ TEST_CASE("state: backend tasks, done markers and the recorded exit status", "[j
     JobsFixture f;
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("st", 40)};
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
     jobs::BackendSet set;
     set.borrow(f.backend);
     auto view = [&] { return jobs::inspect_jobs(f.c, set, {catalog::get_job(f.c, res.job.id)}, true).front(); };
@@ -276,7 +276,7 @@ TEST_CASE("state: backend tasks, done markers and the recorded exit status", "[j
         again.idempotency_key = std::nullopt;
         jobs::SubmitOptions o = f.options();
         o.resume = true;
-        CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, again), o); }) ==
+        CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, again, {}), o); }) ==
               Errc::not_found);
     }
 }
@@ -286,19 +286,19 @@ TEST_CASE("resume: only failed or missing shards, never while running", "[jobs][
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("resume", 50)};
     r.idempotency_key = "k1";
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), f.options());
     auto id = *res.job.slurm_job_id;
     jobs::SubmitOptions o = f.options();
     o.resume = true;
 
     // Still running: refused.
-    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), o); }) == Errc::conflict);
+    CHECK(error_code_of([&] { jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), o); }) == Errc::conflict);
 
     auto layout = jobs::layout_of(res.job);
     auto plan = jobs::shard_plan_of(res.job);
     for (int s : {0, 2, 4}) std::ofstream(layout.shard_done(plan, s));
     f.backend.finish_all(id, jobs::State::failed, 1);
-    auto resumed = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), o);
+    auto resumed = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), o);
     CHECK(resumed.outcome == jobs::SubmitResult::Outcome::resumed);
     CHECK(resumed.tasks == std::vector<int>{1, 3});
     REQUIRE(f.backend.submitted.size() == 2);
@@ -316,14 +316,14 @@ TEST_CASE("resume: only failed or missing shards, never while running", "[jobs][
     auto v = jobs::inspect_jobs(f.c, set, {catalog::get_job(f.c, res.job.id)}, true).front();
     CHECK(v.state == jobs::State::completed);
     CHECK(v.exit_code == 0);
-    auto done = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r), o);
+    auto done = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, r, {}), o);
     CHECK(done.outcome == jobs::SubmitResult::Outcome::nothing_to_resume);
     CHECK(f.backend.submitted.size() == 2);
 }
 
 TEST_CASE("a run job's state after the backend forgot it", "[jobs][status]") {
     JobsFixture f;
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr")), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"), {}), f.options());
     jobs::BackendSet set;
     set.borrow(f.backend);
     f.backend.tasks.erase(*res.job.slurm_job_id);
@@ -337,7 +337,7 @@ TEST_CASE("a run job's state after the backend forgot it", "[jobs][status]") {
 
 TEST_CASE("job references: pdai ids and Slurm ids", "[jobs][status]") {
     JobsFixture f;
-    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr")), f.options());
+    auto res = jobs::submit_job(f.c, f.backend, jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"), {}), f.options());
     CHECK(jobs::resolve_job_ref(f.c, std::to_string(res.job.id)).id == res.job.id);
     CHECK(jobs::resolve_job_ref(f.c, "pdai:" + std::to_string(res.job.id)).id == res.job.id);
     CHECK(jobs::resolve_job_ref(f.c, "slurm:5000").id == res.job.id);
@@ -349,7 +349,7 @@ TEST_CASE("job references: pdai ids and Slurm ids", "[jobs][status]") {
 
 TEST_CASE("copies: one transaction, all or nothing", "[jobs][submit]") {
     JobsFixture f;
-    auto spec = jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"));
+    auto spec = jobs::build_spec(f.c, f.request(jobs::Kind::run, "ocr"), {});
     auto jobs_made = jobs::submit_copies(f.c, f.backend, spec, f.options(), 5);
     REQUIRE(jobs_made.size() == 5);
     CHECK(jobs_made[4].id == jobs_made[0].id + 4);
@@ -371,7 +371,7 @@ TEST_CASE("a bureau user's submission: no record, own directory, tag for sync", 
     JobsFixture f;
     auto r = f.request(jobs::Kind::infer, "ocr");
     r.inputs = {f.make_inputs("batch", 25)};
-    auto spec = jobs::build_spec(f.c, r);
+    auto spec = jobs::build_spec(f.c, r, {});
     const std::string mine = (f.root / "home/.local/state/pdai/jobs").string();
     auto u = jobs::submit_unrecorded(f.backend, spec, mine);
     CHECK(u.submitted.id == 5000);

@@ -2,12 +2,16 @@
 // since the liens snapshot, fail modes, job_modify deltas), the CatalogWatcher's reloads,
 // and the latency histogram.
 #include <catch2/catch.hpp>
+#include <unistd.h>
+
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/quotas.hpp"
+#include "common/log.hpp"
 #include "gate/catalog_watcher.hpp"
 #include "gate/latency.hpp"
 #include "gate/plugin_config.hpp"
@@ -137,7 +141,6 @@ cluster = 'main'
     CHECK(parse_plugin_config("catalog=/x.db\nexempt_users =\n")->settings.exempt_users.empty());
 
     CHECK(parse_plugin_config("fail_mode = closed\n").error().find("catalog") != std::string::npos);
-    CHECK(parse_plugin_config("fail_mode = closed\n", false));  // pdai quota check's reading
     CHECK(parse_plugin_config("catalog=/x\nfail_mode = maybe\n").error() ==
           "line 2: fail_mode must be open or closed");
     CHECK(parse_plugin_config("catalog=/x\ncolour = red\n").error() == "line 2: unknown key 'colour'");
@@ -159,6 +162,30 @@ TEST_CASE("pdai_plugin.conf: found next to slurm.conf", "[gate][config]") {
     CHECK(plugin_config_path() == "/etc/slurm/pdai_plugin.conf");
     CHECK(load_plugin_config("/nonexistent/pdai_plugin.conf").error() ==
           "cannot read /nonexistent/pdai_plugin.conf");
+}
+
+TEST_CASE("pdai_plugin.conf: one reading for the plugin and every preview", "[gate][config]") {
+    const auto dir = std::filesystem::temp_directory_path() / ("pdai-plugin-conf-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    setenv("PDAI_PLUGIN_CONF", (dir / "absent.conf").c_str(), 1);
+    // No file where the plugin looks: the defaults, root exempt, and the caller is told.
+    auto none = read_plugin_config(std::nullopt);
+    REQUIRE(none);
+    CHECK_FALSE(none->from_file);
+    CHECK(none->config.settings.exempt_users.contains("root"));
+    // Named explicitly, it must exist.
+    CHECK_FALSE(read_plugin_config((dir / "absent.conf").string()));
+    // A file that does not parse is an error for everyone, a missing catalog line included.
+    std::ofstream(dir / "bad.conf") << "exempt_users = ops\n";
+    setenv("PDAI_PLUGIN_CONF", (dir / "bad.conf").c_str(), 1);
+    CHECK(read_plugin_config(std::nullopt).error().find("catalog") != std::string::npos);
+    std::ofstream(dir / "good.conf") << "catalog = /x.db\nexempt_users = ops\n";
+    auto good = read_plugin_config((dir / "good.conf").string());
+    REQUIRE(good);
+    CHECK(good->from_file);
+    CHECK(good->config.settings.exempt_users == std::set<std::string, std::less<>>{"ops"});
+    unsetenv("PDAI_PLUGIN_CONF");
+    std::filesystem::remove_all(dir);
 }
 
 TEST_CASE("gate: without a snapshot the fail mode decides; exemptions still hold", "[gate]") {
@@ -349,9 +376,13 @@ TEST_CASE("catalog watcher: loads, reloads on change only, fails and recovers", 
     cfg.settings.exempt_users.clear();
     QuotaGate g(cfg);
     std::vector<std::string> errors;
-    CatalogWatcher w(g, [&](LogLevel level, const std::string& m) {
-        if (level == LogLevel::error) errors.push_back(m);
-    });
+    log::set_sink([&](log::Level level, std::string_view m) {
+        if (level == log::Level::error) errors.emplace_back(m);
+    }, log::Level::debug);
+    struct Unplug {
+        ~Unplug() { log::set_sink(nullptr, log::Level::off); }
+    } unplug;
+    CatalogWatcher w(g);
     REQUIRE(w.refresh());
     CHECK(w.reloads() == 1);
     CHECK(g.user_name(0) == "root");

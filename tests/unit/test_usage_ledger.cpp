@@ -315,7 +315,7 @@ TEST_CASE("sync gives a record its Slurm id by job name, or marks it lost", "[un
         });
     };
     const auto queued = record("infer"), finished = record("run"), unknown = record("run");
-    const std::int64_t now = catalog::now_unix();
+    const std::int64_t now = pdai::now_unix();
     FakeSource src;
     usage::ActiveJob task{901, "fin", "RUNNING", std::string("a100"), 1, 1, 1, 60};
     task.array_job_id = 900;  // a running task of array 900
@@ -349,7 +349,7 @@ TEST_CASE("sync gives a record its Slurm id by job name, or marks it lost", "[un
 
 TEST_CASE("sync records bureau users' jobs from their tag, once", "[unit][usage]") {
     Fixture f;
-    const std::int64_t now = catalog::now_unix();
+    const std::int64_t now = pdai::now_unix();
     FakeSource src;
     usage::ActiveJob batch{700, "FIN", "PENDING", std::string("a100"), 1, 4, 1, 30};
     batch.name = "pdai-u-ocr";

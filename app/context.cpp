@@ -1,0 +1,41 @@
+#include "app/context.hpp"
+
+#include <unistd.h>
+
+#include "bundle/store.hpp"
+#include "common/log.hpp"
+#include "common/unix_user.hpp"
+
+namespace pdai::app {
+
+Identity Identity::of_this_process() {
+    const uid_t uid = ::getuid();
+    return {static_cast<std::uint32_t>(uid), user_name(uid)};
+}
+
+Context Context::load(const ContextOptions& opts, Identity who) {
+    Context c;
+    c.who = std::move(who);
+    c.settings = load_settings(opts.config);
+    c.catalog = locate_catalog(opts.catalog, c.settings);
+    return c;
+}
+
+catalog::Catalog Context::open_catalog(bool write) const {
+    catalog::OpenOptions o;
+    o.path = catalog.path;
+    o.busy_timeout_ms = settings.busy_timeout_ms;
+    o.write = write;
+    if (log::enabled(log::Level::debug)) log::debug("catalog " + o.path + (write ? " (write)" : " (read)"));
+    auto c = catalog::Catalog::open(o);
+    c.set_actor(who.user);  // the audit log names who asked, as this context knows them
+    return c;
+}
+
+bool Context::may_write() const { return catalog::writable(catalog.path); }
+
+std::string Context::store_root() const {
+    return settings.bundle_store.value_or(bundle::default_store_root(catalog.path));
+}
+
+}  // namespace pdai::app

@@ -1,0 +1,85 @@
+#include "app/nodes.hpp"
+
+#include "catalog/gpu_types.hpp"
+#include "common/log.hpp"
+#include "jobs/cluster.hpp"
+
+namespace pdai::app {
+
+catalog::Node add_node(const Context& ctx, const AddNode& r) {
+    catalog::NodeSpec spec{r.host, {}, catalog::parse_gpu_counts(r.gpus), r.state};
+    if (r.owner != "shared" && !r.owner.empty()) spec.owner = r.owner;
+    auto c = ctx.open_catalog(true);
+    return c.write([&] { return catalog::add_node(c, spec); });
+}
+
+std::vector<catalog::Node> list_nodes(const Context& ctx) {
+    auto c = ctx.open_catalog(false);
+    return catalog::list_nodes(c);
+}
+
+void remove_node(const Context& ctx, const std::string& host) {
+    auto c = ctx.open_catalog(true);
+    c.write([&] { catalog::remove_node(c, host); });
+}
+
+std::size_t import_nodes(const Context& ctx, const std::string& content, const std::string& origin) {
+    auto specs = catalog::parse_node_file(content);
+    auto c = ctx.open_catalog(true);
+    log::info("node import: " + std::to_string(specs.size()) + " rows parsed, writing");
+    return c.write([&] { return catalog::import_nodes(c, specs, origin); });
+}
+
+std::string NodeSyncResult::change_of(const inventory::NodeChange& n) const {
+    if (prune && !n.in_slurm) return "removed";
+    return std::string(inventory::sync_kind_name(n.kind));
+}
+
+std::map<std::string, std::size_t> NodeSyncResult::counts() const {
+    std::map<std::string, std::size_t> out{{"added", 0}, {"changed", 0}, {"removed", 0}, {"unchanged", 0}};
+    for (const auto& n : plan.nodes) ++out[change_of(n)];
+    return out;
+}
+
+NodeSyncResult sync_nodes(const Context& ctx, const NodeSyncRequest& r) {
+    auto from_slurm = jobs::cluster_nodes();  // before the write lock: slurmctld may be slow
+    auto c = ctx.open_catalog(!r.dry_run);
+    NodeSyncResult out;
+    out.dry_run = r.dry_run;
+    out.prune = r.prune;
+    if (r.dry_run) {
+        out.plan = inventory::plan_node_sync(catalog::list_nodes(c), from_slurm);
+    } else {
+        c.write([&] {
+            out.plan = inventory::plan_node_sync(catalog::list_nodes(c), from_slurm);
+            inventory::apply_node_sync(c, out.plan, {r.prune, "slurm"});
+        });
+    }
+    return out;
+}
+
+std::vector<OwnerCapacity> node_summary(const Context& ctx) {
+    auto c = ctx.open_catalog(false);
+    auto nodes = catalog::list_nodes(c);
+    std::map<std::string, double> weight;
+    for (const auto& t : catalog::list_gpu_types(c)) weight[t.name] = t.weight;
+    std::map<std::string, OwnerCapacity> owners;
+    for (const auto& n : nodes) {
+        const std::string name = n.spec.owner.value_or("shared");
+        auto& o = owners[name];
+        o.owner = name;
+        ++o.nodes;
+        ++o.states[n.spec.state];
+        if (n.spec.state == inventory::kRemovedState) continue;
+        for (const auto& [type, count] : n.spec.gpus) {
+            o.gpus_by_type[type] += count;
+            o.gpus += count;
+            o.cuh_per_hour += static_cast<double>(count) * weight[type];
+        }
+    }
+    std::vector<OwnerCapacity> out;
+    for (auto& [name, o] : owners) out.push_back(std::move(o));
+    return out;
+}
+
+}  // namespace pdai::app
