@@ -63,6 +63,12 @@ Error slurm_error(int e, const std::string& doing) {
         return Error(Errc::refused, "Slurm rejected the job: " + text,
                      "the bureau's Slurm account must exist and list you (sacctmgr show assoc user=$USER)");
     case ESLURM_ACCESS_DENIED: return Error(Errc::refused, "Slurm refused: " + text);
+    case ESLURM_ACCOUNTING_POLICY:
+        // The job_submit plugin's refusal (pdai's own, with its reason), or Slurm's limits:
+        // refused, as 'pdai quota check' and --dry-run say for the same job.
+        if (text.starts_with("pdai: ")) return Error(Errc::refused, text.substr(6));
+        return Error(Errc::refused, "Slurm refused the job: " + text,
+                     "see 'pdai quota check' and the association's limits (sacctmgr show assoc)");
     case ESLURM_INVALID_JOB_ID:
         return Error(Errc::not_found, "Slurm does not know the job: " + text);
     case ESLURM_REQUESTED_NODE_CONFIG_UNAVAILABLE:

@@ -47,7 +47,13 @@ equals() {
     if [[ $1 != "$2" ]]; then fail "$3: got '$1', expected '$2'"; else echo "ok: $3"; fi
 }
 
+# The end of every test file: fails when a check failed, and when no check ran at all (a
+# test that checks nothing must not pass).
 finish() {
     echo "$((checks - failures)) passed, $failures failed"
+    if [[ $checks == 0 ]]; then
+        echo "FAIL: this test made no check" >&2
+        return 1
+    fi
     [[ $failures == 0 ]]
 }

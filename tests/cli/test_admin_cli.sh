@@ -146,8 +146,33 @@ head -c 20000 "$TEST_TMP/b1.db" >"$TEST_TMP/truncated.db"
 expect 8 "restore refuses a damaged backup" -- catalog restore "$TEST_TMP/truncated.db"
 expect 0 "catalog unchanged after refused restore" -- vendor show acme
 
-expect 0 "catalog path" -- catalog path --json
-contains "$out" '"source": "$PDAI_CATALOG"' "path says where it came from"
+# 'catalog path' from each of its four sources, in order of precedence. lib.sh exports
+# PDAI_CATALOG for every other test; here it is really unset for all but the second.
+path_of() {  # path_of ENV... -- ARGS...: runs 'pdai --json catalog path' and keeps path and source
+    local envs=()
+    while [[ $1 != -- ]]; do envs+=("$1"); shift; done
+    shift
+    out=$(env -u PDAI_CATALOG "${envs[@]}" "$PDAI" "$@" --json catalog path 2>"$TEST_TMP/stderr")
+    rc=$?
+    err=$(cat "$TEST_TMP/stderr")
+    checks=$((checks + 1))
+    if [[ $rc != 0 ]]; then fail "catalog path $*: exit $rc: $err"; else echo "ok: catalog path $* (exit 0)"; fi
+}
+printf 'catalog = "%s"\n' "$TEST_TMP/from-config.db" >"$TEST_TMP/path.conf"
+path_of -- --catalog "$TEST_TMP/from-flag.db" --config "$TEST_TMP/path.conf"
+contains "$out" "\"path\": \"$TEST_TMP/from-flag.db\"" "--catalog wins over everything"
+contains "$out" '"source": "--catalog"' "the flag is named as the source"
+path_of PDAI_CATALOG="$TEST_TMP/from-env.db" -- --config "$TEST_TMP/path.conf"
+contains "$out" "\"path\": \"$TEST_TMP/from-env.db\"" "\$PDAI_CATALOG wins over the config"
+contains "$out" '"source": "$PDAI_CATALOG"' "the environment is named as the source"
+path_of -- --config "$TEST_TMP/path.conf"
+contains "$out" "\"path\": \"$TEST_TMP/from-config.db\"" "the config's catalog with no flag or variable"
+contains "$out" '"source": "config file"' "the config file is named as the source"
+contains "$out" "$TEST_TMP/path.conf" "and listed among the files read"
+: >"$TEST_TMP/empty.conf"
+path_of XDG_DATA_HOME="$TEST_TMP/xdg" -- --config "$TEST_TMP/empty.conf"
+contains "$out" "\"path\": \"$TEST_TMP/xdg/pdai/catalog.db\"" "the default is under \$XDG_DATA_HOME"
+contains "$out" '"source": "default"' "the default is named as the source"
 printf 'busy_timeout_ms = 100\ncolour = "red"\n' >"$TEST_TMP/bad.conf"
 expect 2 "unknown config key" -- --config "$TEST_TMP/bad.conf" vendor list
 contains "$err" "bad.conf:2" "config error names the line"

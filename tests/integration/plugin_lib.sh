@@ -21,9 +21,10 @@ CTLD_LOG=$PDAI_SANDBOX_DIR/log/slurmctld.log
 PLUGIN_CONF=$(dirname "$SLURM_CONF")/pdai_plugin.conf
 CLUSTER=pdai-sandbox
 
-# Test users: alice is in bureau PSB, bob in FIN, carol in none (but Slurm lets her use psb).
-ALICE=pdaita BOB=pdaitb CAROL=pdaitc
-TEST_USERS=("$ALICE" "$BOB" "$CAROL")
+# Test users: alice is in bureau PSB, bob in FIN, carol in none (but Slurm lets her use psb),
+# dave in none either, but exempt in pdai_plugin.conf (Slurm lets him use psb).
+ALICE=pdaita BOB=pdaitb CAROL=pdaitc DAVE=pdaitd
+TEST_USERS=("$ALICE" "$BOB" "$CAROL" "$DAVE")
 
 check() { printf 'check: %s\n' "$*"; }
 fail() {
@@ -50,7 +51,7 @@ write_conf() { # write_conf FAIL_MODE
 # written by a pdai plugin test
 catalog = $CATALOG
 fail_mode = $1
-exempt_users = root
+exempt_users = root, $DAVE
 reload_interval_ms = 100
 EOF
 }
@@ -76,6 +77,7 @@ plugin_setup() {
   sacctmgr -i add user "$ALICE" account=pdai-default,psb defaultaccount=pdai-default cluster="$CLUSTER" >/dev/null 2>&1 || true
   sacctmgr -i add user "$BOB" account=fin defaultaccount=fin cluster="$CLUSTER" >/dev/null 2>&1 || true
   sacctmgr -i add user "$CAROL" account=psb defaultaccount=psb cluster="$CLUSTER" >/dev/null 2>&1 || true
+  sacctmgr -i add user "$DAVE" account=psb defaultaccount=psb cluster="$CLUSTER" >/dev/null 2>&1 || true
   for u in "${TEST_USERS[@]}"; do
     sacctmgr -n -P show assoc user="$u" format=account | grep -q . || fail "no association for $u"
   done
