@@ -25,6 +25,10 @@ struct AuditFilter {
     int limit = 100;
 };
 
+// The entities audit entries are about, as list_audit's filter names them.
+inline constexpr const char* kAuditEntities[] = {"algorithm", "algorithm_version", "bureau", "bureau_member",
+                                                 "catalog", "gpu_type", "node", "quota", "vendor", "vendor_key"};
+
 // Appends one entry in the caller's transaction. before/after may be null (add/remove).
 void audit(Catalog& c, const std::string& action, const std::string& entity,
            const std::string& key, const nlohmann::json* before, const nlohmann::json* after);

@@ -1,5 +1,7 @@
 #include "catalog/bureaus.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit.hpp"
@@ -117,7 +119,7 @@ Member add_member(Catalog& c, const std::string& code, const std::string& unix_u
                   const std::string& role) {
     Bureau b = get_bureau(c, code);
     validate_identifier("unix user", unix_user);
-    if (role != "member" && role != "admin")
+    if (std::find(std::begin(kMemberRoles), std::end(kMemberRoles), role) == std::end(kMemberRoles))
         throw Error(Errc::usage, "unknown role '" + role + "'", "use member or admin");
     auto exists = db_of(c).prepare(
         "SELECT role FROM bureau_members WHERE bureau_id = ? AND unix_user = ?");

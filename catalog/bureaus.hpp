@@ -20,6 +20,9 @@ struct Bureau {
     std::string created_by;
 };
 
+// What a member may be in a bureau.
+inline constexpr const char* kMemberRoles[] = {"member", "admin"};
+
 struct Member {
     std::string bureau_code, unix_user, role;
     std::int64_t added_at = 0;

@@ -37,6 +37,8 @@ std::optional<UsageDim> parse_usage_dim(const std::string& n) {
     return std::nullopt;
 }
 
+std::vector<std::string> usage_dim_names() { return {"bureau", "user", "algorithm", "vendor", "gpu-type", "day"}; }
+
 std::string to_string(UsageDim d) {
     switch (d) {
     case UsageDim::bureau: return "bureau";

@@ -17,6 +17,8 @@ class Catalog;
 enum class UsageDim { bureau, user, algorithm, vendor, gpu_type, day };
 std::optional<UsageDim> parse_usage_dim(const std::string& name);
 std::string to_string(UsageDim d);
+// The dimensions as --by names them ("gpu-type"); parse_usage_dim also takes a few aliases.
+std::vector<std::string> usage_dim_names();
 
 struct UsageQuery {
     std::int64_t from = 0, to = 0;  // [from, to), unix seconds, whole UTC days (start_at's day)

@@ -1,5 +1,6 @@
 // pdai audit list
 #include "app/audit.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 
 namespace pdai::cli {
@@ -11,7 +12,8 @@ void set_audit_command(CLI::App& app, Context& ctx) {
     list->add_option("--since", o->since, "From a date (2026-11-01) or an age (7d, 12h)")
         ->type_name("WHEN");
     list->add_option("--actor", o->actor, "Only this unix user's changes");
-    list->add_option("--entity", o->entity, "Only this kind: vendor, bureau, quota, node, ...");
+    list->add_option("--entity", o->entity, "Only this kind: vendor, bureau, quota, node, ...")
+        ->check(one_of(app::audit_entity_names()));
     list->add_option("--limit", o->limit, "At most this many entries")
         ->check(CLI::Range(1, 1000000))
         ->capture_default_str();

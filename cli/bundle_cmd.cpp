@@ -3,6 +3,7 @@
 #include "app/bundles.hpp"
 #include "app/json.hpp"
 #include "cli/bundle_format.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 #include "common/byte_size.hpp"
 
@@ -18,7 +19,7 @@ void set_init(CLI::App& grp, Context& ctx) {
     cmd->add_option("--vendor", o->example.vendor, "Vendor name (as registered with 'pdai vendor add')")
         ->capture_default_str();
     cmd->add_option("--category", o->example.category, "ocr, vision, speech, nlp, llm or other")
-        ->check(CLI::IsMember(bundle::categories()))
+        ->check(one_of(app::bundle_category_names()))
         ->capture_default_str();
     cmd->add_flag("--force", o->example.overwrite, "Replace an existing pdai.toml");
     on_run(cmd, ctx, [&ctx, o] {

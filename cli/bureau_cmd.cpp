@@ -1,6 +1,7 @@
 // pdai bureau add|list|show|set|remove, pdai bureau member add|remove|list
 #include "app/bureaus.hpp"
 #include "app/json.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 
 namespace pdai::cli {
@@ -15,7 +16,7 @@ void set_member_commands(CLI::App& bureau, Context& ctx) {
     add->add_option("BUREAU", o->bureau, "Bureau code")->required();
     add->add_option("USER", o->user, "Unix user name")->required();
     add->add_option("--role", o->role, "member or admin")
-        ->check(CLI::IsMember({"member", "admin"}))
+        ->check(one_of(app::member_role_names()))
         ->capture_default_str();
     on_run(add, ctx, [&ctx, o] {
         auto m = app::add_member(ctx.app, *o);

@@ -1,7 +1,9 @@
 // pdai __completions bash|zsh|fish: prints a completion script made from the command tree
 // that CLI11 holds (cli/command_tree.hpp), so the scripts in completions/ can never drift
-// from the parser. scripts/gen-completions writes them; tests/cli/test_docs.sh checks that
-// the committed files equal what this prints.
+// from the parser. The shell runtime of each script is a template in completions/*.in,
+// embedded at build time; this file generates only what the tree decides. scripts/gen-
+// completions writes the scripts; tests/cli/test_docs.sh checks that the committed files
+// equal what this prints, and shellcheck (where installed) checks the bash one.
 //
 // What the scripts know per command: its subcommands, its options (global options are
 // offered everywhere), its positionals, and how each value completes. The last comes from
@@ -15,6 +17,7 @@
 #include "cli/command_tree.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
+#include "pdai/completion_templates.hpp"
 
 namespace pdai::cli {
 
@@ -87,10 +90,6 @@ constexpr ValueRule kValueRules[] = {
     {"", "USER", "users"},
     {"", "--actor", "users"},
     {"", "--user", "users"},
-    {"quota set", "--period", "words", "month quarter year"},
-    {"jobs", "--state", "words",
-     "pending running suspended requeued completed failed cancelled timeout node_fail preempted "
-     "out_of_memory boot_fail deadline lost"},
 };
 
 struct Values {
@@ -236,16 +235,27 @@ std::string header(const std::string& shell) {
     return h.replace(h.find("%s"), 2, shell);
 }
 
+// A template from completions/*.in (the shell runtime, embedded at build time) with each
+// @NAME@ replaced by its generated text, whose final newlines the template supplies.
+std::string fill(std::string_view tmpl, const std::vector<std::pair<std::string, std::string>>& parts) {
+    std::string out(tmpl);
+    for (const auto& [name, text] : parts) {
+        const auto at = out.find(name);
+        if (at == std::string::npos) throw Error(Errc::failure, "completion template without " + name);
+        out.replace(at, name.size(), text.substr(0, text.find_last_not_of('\n') + 1));
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------- bash
 
 std::string bash_how(const Values& v) {
     return "_pdai_how=" + sq(v.how) + " _pdai_words=" + sq(join(v.words, " "));
 }
 
-std::string bash_script(const Tree& t) {
+// The generated part of the bash script: the tree as shell functions.
+std::string bash_tree(const Tree& t) {
     std::ostringstream o;
-    o << "# bash completion for pdai(1)                              -*- shell-script -*-\n"
-      << header("bash") << "\n";
 
     o << "# _pdai_node PATH: the subcommands, own options, options that take a value, and\n"
          "# positionals (NAME... takes the rest) of command PATH ('' is pdai itself).\n"
@@ -299,119 +309,6 @@ std::string bash_script(const Tree& t) {
     o << "_pdai_globals=" << sq(join(option_names(t.globals, false), " ")) << "\n"
       << "_pdai_global_vopts=" << sq(join(option_names(t.globals, true), " ")) << "\n\n";
 
-    o << R"SH(# Names from the catalog, from the same pdai and catalog as the command line names.
-_pdai_names() {
-    local prog=${words[0]/#\~/$HOME}
-    command -v -- "$prog" >/dev/null 2>&1 || prog=pdai
-    "$prog" "${_pdai_ctx[@]}" __complete "$1" 2>/dev/null
-}
-
-_pdai_files() {
-    if declare -F _filedir >/dev/null 2>&1; then
-        _filedir "$@"
-    else
-        compopt -o filenames 2>/dev/null
-        if [[ $1 == -d ]]; then
-            COMPREPLY=($(compgen -d -- "$cur"))
-        else
-            COMPREPLY=($(compgen -f -- "$cur"))
-        fi
-    fi
-}
-
-# _pdai_value PATH ARG: completes $cur as the value of ARG.
-_pdai_value() {
-    local _pdai_how _pdai_words head
-    _pdai_how_of "$1" "$2"
-    case $_pdai_how in
-    files) _pdai_files ;;
-    dirs) _pdai_files -d ;;
-    users) COMPREPLY=($(compgen -u -- "$cur")) ;;
-    words) COMPREPLY=($(compgen -W "$_pdai_words" -- "$cur")) ;;
-    names:*)
-        COMPREPLY=($(compgen -W "$(_pdai_names "${_pdai_how#names:}") $_pdai_words" -- "$cur")) ;;
-    list:*)
-        # Complete the item after the last comma; leave out the items already given.
-        head=${cur%"${cur##*,}"}
-        local name left=''
-        for name in $(_pdai_names "${_pdai_how#list:}") $_pdai_words; do
-            [[ ,$head == *,$name,* ]] || left+=" $name"
-        done
-        COMPREPLY=($(compgen -P "$head" -W "$left" -- "${cur##*,}"))
-        compopt -o nospace 2>/dev/null ;;
-    esac
-}
-
-_pdai() {
-    local cur prev words cword
-    if declare -F _init_completion >/dev/null 2>&1; then
-        _init_completion -n = || return
-    else
-        words=("${COMP_WORDS[@]}") cword=$COMP_CWORD cur=${COMP_WORDS[COMP_CWORD]}
-    fi
-    COMPREPLY=()
-
-    # Walk the words before the cursor: the command path, the positionals given, and
-    # whether the last word is an option that still wants its value.
-    local path='' npos=0 i w opt='' _pdai_subs _pdai_opts _pdai_vopts _pdai_args
-    local -a _pdai_ctx=()
-    for ((i = 1; i < cword; i++)); do
-        w=${words[i]}
-        [[ $w == = ]] && continue
-        if [[ -n $opt ]]; then
-            [[ $opt == --catalog || $opt == --config ]] && _pdai_ctx+=("$opt" "${w/#\~/$HOME}")
-            opt=''
-            continue
-        fi
-        case $w in
-        --catalog=* | --config=*) _pdai_ctx+=("${w%%=*}" "${w#*=}") ;;
-        -*=*) ;;
-        -?*)
-            _pdai_node "$path"
-            [[ " $_pdai_vopts $_pdai_global_vopts " == *" $w "* ]] && opt=$w ;;
-        *)
-            _pdai_node "$path"
-            if ((npos == 0)) && [[ " $_pdai_subs " == *" $w "* ]]; then
-                path=${path:+$path }$w
-            else
-                ((npos++))
-            fi ;;
-        esac
-    done
-    _pdai_node "$path"
-
-    if [[ -z $opt && $cur == --*=* ]]; then
-        opt=${cur%%=*} cur=${cur#*=}
-    fi
-    if [[ -n $opt ]]; then
-        _pdai_value "$path" "$opt"
-        return
-    fi
-    if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$_pdai_opts $_pdai_globals" -- "$cur"))
-        return
-    fi
-    if ((npos == 0)) && [[ -n $_pdai_subs ]]; then
-        COMPREPLY=($(compgen -W "$_pdai_subs" -- "$cur"))
-        return
-    fi
-    local -a args
-    read -ra args <<<"$_pdai_args"
-    local arg=''
-    if ((npos < ${#args[@]})); then
-        arg=${args[npos]}
-    elif ((${#args[@]})) && [[ ${args[-1]} == *... ]]; then
-        arg=${args[-1]}
-    fi
-    if [[ -n $arg ]]; then
-        _pdai_value "$path" "${arg%...}"
-    else
-        COMPREPLY=($(compgen -W "$_pdai_opts $_pdai_globals" -- "$cur"))
-    fi
-}
-
-complete -F _pdai pdai
-)SH";
     return o.str();
 }
 
@@ -471,52 +368,20 @@ void zsh_option_specs(const OptionInfo& o, const Values& v, std::vector<std::str
     }
 }
 
-std::string zsh_script(const Tree& t) {
+// The generated parts of the zsh script: the global options' specs, and one function per
+// command.
+std::string zsh_globals(const Tree& t) {
     std::ostringstream o;
-    o << "#compdef pdai\n"
-      << "# zsh completion for pdai(1)\n"
-      << header("zsh") << "\n";
-
-    o << "_pdai() {\n"
-         "    # Options valid after any command.\n"
-         "    local -a _pdai_globals=(\n";
     for (std::size_t k = 0; k < t.globals.size(); ++k) {
         std::vector<std::string> specs;
         zsh_option_specs(*t.globals[k], t.global_values[k], specs);
         for (const auto& s : specs) o << "        " << s << "\n";
     }
-    o << R"SH(    )
-    # pdai __complete must read the catalog this command line names.
-    local _pdai_prog=${words[1]} i
-    local -a _pdai_ctx=()
-    for ((i = 2; i < CURRENT; i++)); do
-        case $words[i] in
-        (--catalog|--config) ((i + 1 < CURRENT)) && _pdai_ctx+=($words[i] ${(Q)words[i+1]/#\~/$HOME}) ;;
-        (--catalog=*|--config=*) _pdai_ctx+=(${(Q)words[i]}) ;;
-        esac
-    done
-    _pdai_cmd "$@"
+    return o.str();
 }
 
-# Names from the catalog, from `pdai __complete KIND`, and the words given after KIND.
-_pdai_names() {
-    local kind=$1 expl
-    shift
-    local -a names
-    names=(${(f)"$(_call_program $kind ${(q)_pdai_prog} ${(q)_pdai_ctx[@]} __complete $kind 2>/dev/null)"} "$@")
-    _wanted $kind expl $kind compadd -a names
-}
-
-# The same, as a comma-separated list.
-_pdai_name_list() {
-    local kind=$1
-    shift
-    local -a names
-    names=(${(f)"$(_call_program $kind ${(q)_pdai_prog} ${(q)_pdai_ctx[@]} __complete $kind 2>/dev/null)"} "$@")
-    _values -s , $kind $names
-}
-)SH";
-
+std::string zsh_commands(const Tree& t) {
+    std::ostringstream o;
     for (std::size_t i = 0; i < t.nodes.size(); ++i) {
         const auto& n = t.nodes[i];
         std::vector<std::string> specs;
@@ -565,13 +430,6 @@ _pdai_name_list() {
           << "}\n";
     }
 
-    o << R"SH(
-if [[ $funcstack[1] == _pdai ]]; then
-    _pdai "$@"
-else
-    compdef _pdai pdai
-fi
-)SH";
     return o.str();
 }
 
@@ -603,9 +461,9 @@ std::string fish_option(const OptionInfo& opt, const Values& v, const std::strin
     return line + " -d " + fq(first_line(opt.description)) + "\n";
 }
 
-std::string fish_script(const Tree& t) {
+// The generated parts of the fish script: the tree as two functions, and the completions.
+std::string fish_tree(const Tree& t) {
     std::ostringstream o;
-    o << "# fish completion for pdai(1)\n" << header("fish") << "\n";
 
     o << "# The subcommands of a command path ($argv joined; none for pdai itself).\n"
          "function __pdai_subcommands\n"
@@ -632,95 +490,11 @@ std::string fish_script(const Tree& t) {
     o << "    end\n"
          "end\n\n";
 
-    o << R"SH(# Where the command line stands: the number of positionals given, then the command path.
-function __pdai_state
-    set -l line (commandline -cp)
-    if test "$line" = "$__pdai_state_line"
-        printf '%s\n' $__pdai_state_cache
-        return
-    end
-    set -l tokens (commandline -opc)
-    set -e tokens[1]
-    set -l path
-    set -l npos 0
-    set -l skip 0
-    for t in $tokens
-        if test $skip = 1
-            set skip 0
-            continue
-        end
-        switch $t
-            case '-*=*'
-            case '-?*'
-                contains -- $t (__pdai_value_options $path); and set skip 1
-            case '*'
-                if test $npos = 0; and contains -- $t (__pdai_subcommands $path)
-                    set -a path $t
-                else
-                    set npos (math $npos + 1)
-                end
-        end
-    end
-    set -g __pdai_state_line $line
-    set -g __pdai_state_cache $npos "$path"
-    printf '%s\n' $__pdai_state_cache
-end
+    return o.str();
+}
 
-# The command typed so far is exactly $argv and still wants its subcommand.
-function __pdai_needs_subcommand
-    set -l s (__pdai_state)
-    test "$s[1]" = 0; and test "$s[2]" = "$argv"
-end
-
-# The command typed so far is exactly $argv.
-function __pdai_using
-    set -l s (__pdai_state)
-    test "$s[2]" = "$argv"
-end
-
-# Completing positional number $argv[1] (a '+' after it: or any later one) of command $argv[2..].
-function __pdai_arg
-    set -l s (__pdai_state)
-    test "$s[2]" = "$argv[2..-1]"; or return 1
-    set -l n (math $s[1] + 1)
-    set -l want (string trim -r -c + -- $argv[1])
-    test $n = $want; or begin; string match -q -- '*+' $argv[1]; and test $n -gt $want; end
-end
-
-# Names from the catalog the command line names, from `pdai __complete KIND`, and the
-# words given after KIND.
-function __pdai_names
-    set -l tokens (commandline -opc)
-    set -l ctx
-    for i in (seq 2 (count $tokens))
-        switch $tokens[$i]
-            case --catalog --config
-                set -a ctx $tokens[$i] $tokens[(math $i + 1)]
-            case '--catalog=*' '--config=*'
-                set -a ctx $tokens[$i]
-        end
-    end
-    set -l prog $tokens[1]
-    command -q -- $prog; or set prog pdai
-    command $prog $ctx __complete $argv[1] 2>/dev/null
-    printf '%s\n' $argv[2..-1]
-end
-
-# The same, as a comma-separated list (a100,t4), without the items already given.
-function __pdai_name_list
-    set -l token (commandline -ct | string replace -r -- '^--?[^=]*=' '')
-    set -l head (string match -r -- '^.*,' $token)
-    set -l given (string split , -- $head)
-    for name in (__pdai_names $argv)
-        contains -- $name $given; or printf '%s%s\n' "$head" $name
-    end
-end
-
-complete -c pdai -e
-complete -c pdai -f
-
-# Options valid after any command.
-)SH";
+std::string fish_completions(const Tree& t) {
+    std::ostringstream o;
     for (std::size_t k = 0; k < t.globals.size(); ++k)
         o << fish_option(*t.globals[k], t.global_values[k], "");
 
@@ -763,9 +537,16 @@ void set_completion_commands(CLI::App& app, Context& ctx) {
     on_run(comp, ctx, [&app, shell] {
         CommandInfo root = command_tree(app);
         Tree t = make_tree(root);
-        if (*shell == "bash") std::cout << bash_script(t);
-        if (*shell == "zsh") std::cout << zsh_script(t);
-        if (*shell == "fish") std::cout << fish_script(t);
+        if (*shell == "bash")
+            std::cout << fill(templates::kBash, {{"@GENERATED@", header("bash")}, {"@TREE@", bash_tree(t)}});
+        if (*shell == "zsh")
+            std::cout << fill(templates::kZsh, {{"@GENERATED@", header("zsh")},
+                                                {"@GLOBALS@", zsh_globals(t)},
+                                                {"@COMMANDS@", zsh_commands(t)}});
+        if (*shell == "fish")
+            std::cout << fill(templates::kFish, {{"@GENERATED@", header("fish")},
+                                                 {"@TREE@", fish_tree(t)},
+                                                 {"@COMPLETIONS@", fish_completions(t)}});
     });
 }
 

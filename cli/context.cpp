@@ -79,6 +79,22 @@ void on_run(CLI::App* sub, Context& ctx, std::function<void()> f) {
     sub->callback([&ctx, f = std::move(f)] { ctx.action = f; });
 }
 
+CLI::Validator one_of(const std::vector<std::string>& names, std::function<bool(const std::string&)> accepts) {
+    std::string list;
+    for (const auto& n : names) list += (list.empty() ? "" : ",") + n;
+    if (!accepts)
+        accepts = [names](const std::string& v) { return std::find(names.begin(), names.end(), v) != names.end(); };
+    return CLI::Validator(
+        [accepts, list](std::string& v) -> std::string {
+            if (accepts(v)) return {};
+            std::string shown = list;
+            for (auto& ch : shown)
+                if (ch == ',') ch = ' ';
+            return "'" + v + "' is not one of: " + shown;
+        },
+        "{" + list + "}");
+}
+
 CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string& description) {
     auto* g = parent.add_subcommand(name, description);
     g->require_subcommand(1);

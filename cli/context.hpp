@@ -40,6 +40,12 @@ void on_run(CLI::App* sub, Context& ctx, std::function<void()> f);
 // A group that only holds subcommands: without one, print its help and exit 2.
 CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string& description);
 
+// A value from a fixed list (app/vocabulary.hpp): --help shows "{a,b,c}", completion offers
+// the names (cli/command_tree.cpp reads them back), and a value that `accepts` refuses (by
+// default: one not in the list) is a usage error naming the list.
+CLI::Validator one_of(const std::vector<std::string>& names,
+                      std::function<bool(const std::string&)> accepts = {});
+
 // Command groups, one file each.
 void set_catalog_command(CLI::App& app, Context& ctx);
 void set_vendor_command(CLI::App& app, Context& ctx);

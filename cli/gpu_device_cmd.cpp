@@ -8,6 +8,7 @@
 
 #include "app/gpus.hpp"
 #include "app/json.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 
 namespace pdai::cli {
@@ -138,6 +139,7 @@ void set_gpu_device_commands(CLI::App& grp, Context& ctx) {
     auto* bench = grp.add_subcommand("bench", "Measure GEMM TFLOP/s (cuBLASLt) and copy GB/s of one GPU");
     bench->add_option("--device", bo->device, "CUDA device index")->capture_default_str();
     bench->add_option("--dtype", bo->dtypes, "GEMM types, comma-separated: fp32,tf32,fp16,bf16,fp8 (default all)")
+        ->check(one_of(app::gpu_dtype_names()))
         ->delimiter(',')
         ->type_name("LIST");
     bench->add_option("--seconds", bo->seconds, "Measured seconds per figure")->capture_default_str();
@@ -155,7 +157,8 @@ void set_gpu_device_commands(CLI::App& grp, Context& ctx) {
     auto wo = std::make_shared<app::WeightsRequest>();
     auto* weights = grp.add_subcommand("weights", "Show GPU type weights derived from saved benchmarks");
     weights->add_option("--reference", wo->reference, "Reference GPU type (default: reference_gpu_type)");
-    weights->add_option("--metric", wo->metric, "half, fp32, tf32, fp16, bf16, fp8 or copy (default: gpu_weight_metric)");
+    weights->add_option("--metric", wo->metric, "half, fp32, tf32, fp16, bf16, fp8 or copy (default: gpu_weight_metric)")
+        ->check(one_of(app::gpu_metric_names()));
     weights->add_flag("--apply", wo->apply, "Write the derived weights to the GPU types");
     on_run(weights, ctx, [&ctx, wo] { do_weights(ctx, *wo); });
 

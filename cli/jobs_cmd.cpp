@@ -7,6 +7,7 @@
 #include <iostream>
 #include <thread>
 
+#include "app/vocabulary.hpp"
 #include "app/jobs.hpp"
 #include "app/json.hpp"
 #include "common/time.hpp"
@@ -160,6 +161,8 @@ void set_jobs_command(CLI::App& app, Context& ctx) {
     auto* list = grp->add_subcommand("list", "List jobs, newest first, with their current state");
     list->add_option("--bureau", lo->bureau, "Only this bureau's jobs")->type_name("BUREAU");
     list->add_option("--state", lo->states, "Only jobs in these states (repeatable or comma-separated)")
+        ->check(one_of(app::job_state_names()))
+        ->delimiter(',')
         ->type_name("STATE");
     list->add_flag("--mine", lo->mine, "Only jobs I submitted");
     list->add_option("--user", lo->user, "Only jobs this user submitted")->type_name("USER");

@@ -4,6 +4,7 @@
 
 #include "app/json.hpp"
 #include "app/quota.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
 #include "policy/duration.hpp"
@@ -81,7 +82,8 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<app::SetQuota>();
     auto* set = grp->add_subcommand("set", "Create or change a bureau's quota");
     set->add_option("BUREAU", o->bureau, "Bureau code")->required();
-    set->add_option("--period", o->period, "Budget period: month (default), quarter or year");
+    set->add_option("--period", o->period, "Budget period: month (default), quarter or year")
+        ->check(one_of(app::period_kind_names()));
     set->add_option("--budget", o->budget_cuh, "Budget in compute-unit-hours per period")
         ->type_name("CUH");
     set->add_option("--max-gpus", o->max_gpus, "Cap on GPUs in use at once, or 'none'")

@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "app/vocabulary.hpp"
 #include "app/json.hpp"
 #include "app/submit.hpp"
 #include "cli/job_print.hpp"
@@ -168,7 +169,7 @@ void common_options(CLI::App* cmd, RunOpts& o) {
         ->type_name("KEY");
     cmd->add_flag("--requeue", r.requeue, "Requeue the job after preemption or node failure");
     cmd->add_option("--backend", o.req.backend, "slurm or local (default: the config's 'backend')")
-        ->check(CLI::IsMember({"slurm", "local"}));
+        ->check(one_of(app::backend_names()));
     cmd->add_flag("--dry-run", o.dry_run, "Print the exact request (and the quota decision); submit nothing");
     cmd->add_flag("--wait", o.req.wait, "Wait until the job ends and exit with its exit code");
 }

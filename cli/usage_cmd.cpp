@@ -5,6 +5,7 @@
 
 #include "app/json.hpp"
 #include "app/usage.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/context.hpp"
 #include "cli/usage_chart.hpp"
 #include "cli/usage_statement.hpp"
@@ -109,10 +110,13 @@ void set_usage_command(CLI::App& app, Context& ctx) {
     report->add_option("--from", r->request.from, "First day (UTC), e.g. 2026-11-01")->type_name("DATE");
     report->add_option("--to", r->request.to, "Last day (UTC), included")->type_name("DATE");
     report->add_option("--by", r->request.by, "Group by bureau, user, algorithm, vendor, gpu-type, day")
+        ->check(one_of(app::usage_dim_names(), app::is_usage_dim))
         ->delimiter(',')
         ->type_name("DIM,...");
     report->add_option("--bureau", r->request.bureau, "Only this bureau")->type_name("BUREAU");
-    report->add_option("--format", r->format, "table (default), csv or json")->type_name("FORMAT");
+    report->add_option("--format", r->format, "table (default), csv or json")
+        ->type_name("FORMAT")
+        ->check(one_of({"table", "csv", "json"}));
     report->add_flag("--chart", r->chart, "Draw CUH as horizontal bars");
     on_run(report, ctx, [&ctx, r] { run_report(ctx, *r); });
 

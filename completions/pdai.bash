@@ -117,14 +117,17 @@ _pdai_how_of() {
     'quota check:BUREAU') _pdai_how='names:bureau' _pdai_words='' ;;
     'gpu type set:NAME') _pdai_how='names:gpu-type' _pdai_words='' ;;
     'gpu probe:--host') _pdai_how='names:node' _pdai_words='' ;;
+    'gpu bench:--dtype') _pdai_how='words' _pdai_words='fp32 tf32 fp16 bf16 fp8' ;;
     'gpu bench:--type') _pdai_how='names:gpu-type' _pdai_words='' ;;
     'gpu bench:--host') _pdai_how='names:node' _pdai_words='' ;;
     'gpu weights:--reference') _pdai_how='names:gpu-type' _pdai_words='' ;;
+    'gpu weights:--metric') _pdai_how='words' _pdai_words='half fp32 tf32 fp16 bf16 fp8 copy' ;;
     'gpu results:TYPE') _pdai_how='names:gpu-type' _pdai_words='' ;;
     'node add:--owner') _pdai_how='names:bureau' _pdai_words='shared' ;;
     'node remove:HOST') _pdai_how='names:node' _pdai_words='' ;;
     'node import:FILE') _pdai_how='files' _pdai_words='' ;;
     'audit list:--actor') _pdai_how='users' _pdai_words='' ;;
+    'audit list:--entity') _pdai_how='words' _pdai_words='algorithm algorithm_version bureau bureau_member catalog gpu_type node quota vendor vendor_key' ;;
     'bundle init:--vendor') _pdai_how='names:vendor' _pdai_words='' ;;
     'bundle init:--category') _pdai_how='words' _pdai_words='ocr vision speech nlp llm other' ;;
     'bundle init:DIR') _pdai_how='dirs' _pdai_words='' ;;
@@ -152,7 +155,9 @@ _pdai_how_of() {
     'algo share:NAME') _pdai_how='names:algorithm' _pdai_words='' ;;
     'algo unshare:--with') _pdai_how='names:bureau' _pdai_words='' ;;
     'algo unshare:NAME') _pdai_how='names:algorithm' _pdai_words='' ;;
+    'usage report:--by') _pdai_how='words' _pdai_words='bureau user algorithm vendor gpu-type day' ;;
     'usage report:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
+    'usage report:--format') _pdai_how='words' _pdai_words='table csv json' ;;
     'usage statement:--html') _pdai_how='files' _pdai_words='' ;;
     'usage statement:BUREAU') _pdai_how='names:bureau' _pdai_words='' ;;
     'run:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
@@ -171,7 +176,7 @@ _pdai_how_of() {
     'infer:--inputs') _pdai_how='files' _pdai_words='' ;;
     'infer:ALGORITHM') _pdai_how='names:algorithm' _pdai_words='' ;;
     'jobs list:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
-    'jobs list:--state') _pdai_how='words' _pdai_words='pending running suspended requeued completed failed cancelled timeout node_fail preempted out_of_memory boot_fail deadline lost' ;;
+    'jobs list:--state') _pdai_how='words' _pdai_words='submitting pending running suspended requeued completed failed cancelled timeout node_fail preempted out_of_memory boot_fail deadline lost' ;;
     'jobs list:--user') _pdai_how='users' _pdai_words='' ;;
     *':--catalog') _pdai_how='files' _pdai_words='' ;;
     *':--config') _pdai_how='files' _pdai_words='' ;;
@@ -189,15 +194,20 @@ _pdai_names() {
     "$prog" "${_pdai_ctx[@]}" __complete "$1" 2>/dev/null
 }
 
+# COMPREPLY from compgen, one candidate a line.
+_pdai_reply() {
+    mapfile -t COMPREPLY < <(compgen "$@")
+}
+
 _pdai_files() {
     if declare -F _filedir >/dev/null 2>&1; then
         _filedir "$@"
     else
         compopt -o filenames 2>/dev/null
         if [[ $1 == -d ]]; then
-            COMPREPLY=($(compgen -d -- "$cur"))
+            _pdai_reply -d -- "$cur"
         else
-            COMPREPLY=($(compgen -f -- "$cur"))
+            _pdai_reply -f -- "$cur"
         fi
     fi
 }
@@ -209,10 +219,10 @@ _pdai_value() {
     case $_pdai_how in
     files) _pdai_files ;;
     dirs) _pdai_files -d ;;
-    users) COMPREPLY=($(compgen -u -- "$cur")) ;;
-    words) COMPREPLY=($(compgen -W "$_pdai_words" -- "$cur")) ;;
+    users) _pdai_reply -u -- "$cur" ;;
+    words) _pdai_reply -W "$_pdai_words" -- "$cur" ;;
     names:*)
-        COMPREPLY=($(compgen -W "$(_pdai_names "${_pdai_how#names:}") $_pdai_words" -- "$cur")) ;;
+        _pdai_reply -W "$(_pdai_names "${_pdai_how#names:}") $_pdai_words" -- "$cur" ;;
     list:*)
         # Complete the item after the last comma; leave out the items already given.
         head=${cur%"${cur##*,}"}
@@ -220,12 +230,14 @@ _pdai_value() {
         for name in $(_pdai_names "${_pdai_how#list:}") $_pdai_words; do
             [[ ,$head == *,$name,* ]] || left+=" $name"
         done
-        COMPREPLY=($(compgen -P "$head" -W "$left" -- "${cur##*,}"))
+        _pdai_reply -P "$head" -W "$left" -- "${cur##*,}"
         compopt -o nospace 2>/dev/null ;;
     esac
 }
 
 _pdai() {
+    # prev is unused here, but _init_completion sets it and so it must be local.
+    # shellcheck disable=SC2034
     local cur prev words cword
     if declare -F _init_completion >/dev/null 2>&1; then
         _init_completion -n = || return
@@ -271,11 +283,11 @@ _pdai() {
         return
     fi
     if [[ $cur == -* ]]; then
-        COMPREPLY=($(compgen -W "$_pdai_opts $_pdai_globals" -- "$cur"))
+        _pdai_reply -W "$_pdai_opts $_pdai_globals" -- "$cur"
         return
     fi
     if ((npos == 0)) && [[ -n $_pdai_subs ]]; then
-        COMPREPLY=($(compgen -W "$_pdai_subs" -- "$cur"))
+        _pdai_reply -W "$_pdai_subs" -- "$cur"
         return
     fi
     local -a args
@@ -289,7 +301,7 @@ _pdai() {
     if [[ -n $arg ]]; then
         _pdai_value "$path" "${arg%...}"
     else
-        COMPREPLY=($(compgen -W "$_pdai_opts $_pdai_globals" -- "$cur"))
+        _pdai_reply -W "$_pdai_opts $_pdai_globals" -- "$cur"
     fi
 }
 

@@ -394,7 +394,7 @@ complete -c pdai -n '__pdai_using gpu probe' -l host -x -a '(__pdai_names node)'
 
 # pdai gpu bench
 complete -c pdai -n '__pdai_using gpu bench' -l device -x -d 'CUDA device index'
-complete -c pdai -n '__pdai_using gpu bench' -l dtype -x -d 'GEMM types, comma-separated: fp32,tf32,fp16,bf16,fp8 (default all)'
+complete -c pdai -n '__pdai_using gpu bench' -l dtype -x -a 'fp32 tf32 fp16 bf16 fp8' -d 'GEMM types, comma-separated: fp32,tf32,fp16,bf16,fp8 (default all)'
 complete -c pdai -n '__pdai_using gpu bench' -l seconds -x -d 'Measured seconds per figure'
 complete -c pdai -n '__pdai_using gpu bench' -l no-copy -d 'Skip the copy-bandwidth test'
 complete -c pdai -n '__pdai_using gpu bench' -l save -d 'Store the figures for the GPU type and derive its weight'
@@ -406,7 +406,7 @@ complete -c pdai -n '__pdai_using gpu check' -l device -x -d 'CUDA device index 
 
 # pdai gpu weights
 complete -c pdai -n '__pdai_using gpu weights' -l reference -x -a '(__pdai_names gpu-type)' -d 'Reference GPU type (default: reference_gpu_type)'
-complete -c pdai -n '__pdai_using gpu weights' -l metric -x -d 'half, fp32, tf32, fp16, bf16, fp8 or copy (default: gpu_weight_metric)'
+complete -c pdai -n '__pdai_using gpu weights' -l metric -x -a 'half fp32 tf32 fp16 bf16 fp8 copy' -d 'half, fp32, tf32, fp16, bf16, fp8 or copy (default: gpu_weight_metric)'
 complete -c pdai -n '__pdai_using gpu weights' -l apply -d 'Write the derived weights to the GPU types'
 
 # pdai gpu results
@@ -446,7 +446,7 @@ complete -c pdai -n '__pdai_needs_subcommand audit' -a 'list' -d 'List audit ent
 # pdai audit list
 complete -c pdai -n '__pdai_using audit list' -l since -x -d 'From a date (2026-11-01) or an age (7d, 12h)'
 complete -c pdai -n '__pdai_using audit list' -l actor -x -a '(__fish_complete_users)' -d 'Only this unix user\'s changes'
-complete -c pdai -n '__pdai_using audit list' -l entity -x -d 'Only this kind: vendor, bureau, quota, node, ...'
+complete -c pdai -n '__pdai_using audit list' -l entity -x -a 'algorithm algorithm_version bureau bureau_member catalog gpu_type node quota vendor vendor_key' -d 'Only this kind: vendor, bureau, quota, node, ...'
 complete -c pdai -n '__pdai_using audit list' -l limit -x -d 'At most this many entries'
 
 # pdai bundle
@@ -549,9 +549,9 @@ complete -c pdai -n '__pdai_needs_subcommand usage' -a 'statement' -d 'A bureau\
 complete -c pdai -n '__pdai_using usage report' -l period -x -d 'A budget period: 2026-11, 2026-Q4 or 2026'
 complete -c pdai -n '__pdai_using usage report' -l from -x -d 'First day (UTC), e.g. 2026-11-01'
 complete -c pdai -n '__pdai_using usage report' -l to -x -d 'Last day (UTC), included'
-complete -c pdai -n '__pdai_using usage report' -l by -x -d 'Group by bureau, user, algorithm, vendor, gpu-type, day'
+complete -c pdai -n '__pdai_using usage report' -l by -x -a 'bureau user algorithm vendor gpu-type day' -d 'Group by bureau, user, algorithm, vendor, gpu-type, day'
 complete -c pdai -n '__pdai_using usage report' -l bureau -x -a '(__pdai_names bureau)' -d 'Only this bureau'
-complete -c pdai -n '__pdai_using usage report' -l format -x -d 'table (default), csv or json'
+complete -c pdai -n '__pdai_using usage report' -l format -x -a 'table csv json' -d 'table (default), csv or json'
 complete -c pdai -n '__pdai_using usage report' -l chart -d 'Draw CUH as horizontal bars'
 
 # pdai usage statement
@@ -624,7 +624,7 @@ complete -c pdai -n '__pdai_needs_subcommand jobs' -a 'wait' -d 'Wait until jobs
 
 # pdai jobs list
 complete -c pdai -n '__pdai_using jobs list' -l bureau -x -a '(__pdai_names bureau)' -d 'Only this bureau\'s jobs'
-complete -c pdai -n '__pdai_using jobs list' -l state -x -a 'pending running suspended requeued completed failed cancelled timeout node_fail preempted out_of_memory boot_fail deadline lost' -d 'Only jobs in these states (repeatable or comma-separated)'
+complete -c pdai -n '__pdai_using jobs list' -l state -x -a 'submitting pending running suspended requeued completed failed cancelled timeout node_fail preempted out_of_memory boot_fail deadline lost' -d 'Only jobs in these states (repeatable or comma-separated)'
 complete -c pdai -n '__pdai_using jobs list' -l mine -d 'Only jobs I submitted'
 complete -c pdai -n '__pdai_using jobs list' -l user -x -a '(__fish_complete_users)' -d 'Only jobs this user submitted'
 complete -c pdai -n '__pdai_using jobs list' -l since -x -d 'Submitted at or after: a date, a date-time (UTC) or an age like 7d'

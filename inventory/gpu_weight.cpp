@@ -27,6 +27,8 @@ bool counts(const BenchFigure& f, std::string_view metric) {
 
 }  // namespace
 
+std::vector<std::string> weight_metrics() { return {std::begin(kMetrics), std::end(kMetrics)}; }
+
 void validate_weight_metric(std::string_view metric) {
     if (std::find(std::begin(kMetrics), std::end(kMetrics), metric) == std::end(kMetrics))
         throw Error(Errc::usage, "unknown GPU weight metric '" + std::string(metric) + "'",

@@ -37,6 +37,8 @@ struct BenchFigure {
 inline constexpr std::string_view kDefaultWeightMetric = "half";
 
 // Throws pdai::Error (usage) for a metric that is not half|fp32|tf32|fp16|bf16|fp8|copy.
+// The metrics a weight can be derived from, as pdai.conf and --metric name them.
+std::vector<std::string> weight_metrics();
 void validate_weight_metric(std::string_view metric);
 
 struct TypeMetric {

@@ -79,6 +79,8 @@ public:
                                  std::chrono::milliseconds timeout);
 };
 
+inline constexpr const char* kBackendNames[] = {"slurm", "local"};
+
 // "auto" -> "slurm" when $SLURM_CONF or /etc/slurm/slurm.conf exists, else "local".
 std::string choose_backend(const std::string& configured);
 

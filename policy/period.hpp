@@ -37,6 +37,7 @@ PeriodRange previous_period(const PeriodRange& p);
 // "month" | "quarter" | "year" (any case) and back.
 std::optional<PeriodKind> parse_period_kind(std::string_view text);
 std::string_view to_string(PeriodKind kind) noexcept;
+inline constexpr PeriodKind kPeriodKinds[] = {PeriodKind::month, PeriodKind::quarter, PeriodKind::year};
 
 // A label back to its period: "2026-11", "2026-Q4" (or "2026-q4"), "2026".
 Parsed<PeriodRange> parse_period_label(std::string_view text);

@@ -247,6 +247,31 @@ for pair in bash:pdai.bash zsh:_pdai fish:pdai.fish; do
     fi
 done
 
+# The scripts are correct shell: shellcheck over the bash one, each shell's own parser over
+# all three (the runtime lives in completions/*.in templates, so this checks them too).
+if command -v shellcheck >/dev/null; then
+    if shellcheck -s bash "$src/completions/pdai.bash" >"$tmp/shellcheck.out" 2>&1; then
+        ok "shellcheck: completions/pdai.bash is clean"
+    else
+        head -n 40 "$tmp/shellcheck.out"
+        fail "shellcheck finds problems in completions/pdai.bash (fix completions/pdai.bash.in)"
+    fi
+else
+    echo "skip: shellcheck is not installed (scripts/setup installs it)"
+fi
+bash -n "$src/completions/pdai.bash" && ok "bash -n: pdai.bash parses" || fail "bash cannot parse pdai.bash"
+zsh -n "$src/completions/_pdai" && ok "zsh -n: _pdai parses" || fail "zsh cannot parse _pdai"
+fish --no-execute "$src/completions/pdai.fish" && ok "fish --no-execute: pdai.fish parses" || fail "fish cannot parse pdai.fish"
+
+# The design lives in the repo: no file sends a reader to a DESIGN.md that a clone lacks,
+# and no document to the ../shared folder beside a developer's checkout.
+if [[ -d $src/.git ]] && command -v git >/dev/null; then
+    stray=$(git -C "$src" grep -n -I -e 'DESIGN\.md' -e 'DESIGN:' -- . ':!tests/cli/test_docs.sh' || true)
+    stray+=$(git -C "$src" grep -n -I -e '\.\./shared' -- README.md ARCHITECTURE.md man bench/RESULTS.md || true)
+    if [[ -z $stray ]]; then ok "no document points at DESIGN.md or ../shared"; else
+        echo "$stray" | head -n 10; fail "documents point at files a clone does not have"; fi
+fi
+
 # ----------------------------------------------------------------------------------------
 # (c) the man pages render without warnings
 echo "== (c) man pages render cleanly"
