@@ -46,6 +46,13 @@ CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string
 CLI::Validator one_of(const std::vector<std::string>& names,
                       std::function<bool(const std::string&)> accepts = {});
 
+inline constexpr const char* kDescription =
+    "pdai: run algorithms, training and batch inference on the shared GPU cluster,\n"
+    "within each bureau's budget. See pdai(1).";
+
+// Every global option and command group (cli/commands.cpp).
+void set_pdai_commands(CLI::App& app, Context& ctx);
+
 // Command groups, one file each.
 void set_catalog_command(CLI::App& app, Context& ctx);
 void set_vendor_command(CLI::App& app, Context& ctx);

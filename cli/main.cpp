@@ -6,7 +6,6 @@
 
 #include "cli/context.hpp"
 #include "common/error.hpp"
-#include "pdai/build_config.hpp"
 
 namespace {
 
@@ -30,41 +29,8 @@ void report(const pdai::cli::Context& ctx, pdai::Errc code, const std::string& m
 int main(int argc, char** argv) {
     std::ios::sync_with_stdio(false);  // pdai prints through iostreams only
     pdai::cli::Context ctx;
-    CLI::App app{"pdai: run algorithms, training and batch inference on the shared GPU cluster,\n"
-                 "within each bureau's budget. See pdai(1).",
-                 "pdai"};
-    app.set_version_flag("--version", std::string("pdai ") + PDAI_VERSION);
-    app.require_subcommand(1);
-    app.fallthrough();  // global options may follow the subcommand: pdai vendor list --json
-    app.option_defaults()->always_capture_default();
-    app.add_option("--catalog", ctx.opts.catalog,
-                   "Catalog file (else $PDAI_CATALOG, the config's 'catalog', or "
-                   "$XDG_DATA_HOME/pdai/catalog.db)")
-        ->type_name("PATH");
-    app.add_option("--config", ctx.opts.config,
-                   "Config file (default /etc/pdai/pdai.conf, then ~/.config/pdai/pdai.conf)")
-        ->type_name("FILE");
-    app.add_flag("--json", ctx.opts.json, "Print JSON with stable field names");
-    app.add_flag("--csv", ctx.opts.csv, "Print listings and reports as CSV");
-    app.add_flag("-q,--quiet", ctx.opts.quiet, "Print only results and errors");
-    app.add_flag("-v,--verbose", ctx.opts.verbose, "Log each step to stderr (-vv for debug)");
-
-    pdai::cli::set_catalog_command(app, ctx);
-    pdai::cli::set_vendor_command(app, ctx);
-    pdai::cli::set_bureau_command(app, ctx);
-    pdai::cli::set_quota_command(app, ctx);
-    pdai::cli::set_gpu_command(app, ctx);
-    pdai::cli::set_node_command(app, ctx);
-    pdai::cli::set_audit_command(app, ctx);
-    pdai::cli::set_bundle_command(app, ctx);
-    pdai::cli::set_algo_command(app, ctx);
-    pdai::cli::set_sync_command(app, ctx);
-    pdai::cli::set_usage_command(app, ctx);
-    pdai::cli::set_internal_commands(app, ctx);
-    pdai::cli::set_supervise_command(app, ctx);
-    pdai::cli::set_run_commands(app, ctx);
-    pdai::cli::set_jobs_command(app, ctx);
-    pdai::cli::set_completion_commands(app, ctx);
+    CLI::App app{pdai::cli::kDescription, "pdai"};
+    pdai::cli::set_pdai_commands(app, ctx);
 
     try {
         app.parse(argc, argv);

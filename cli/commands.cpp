@@ -1,0 +1,44 @@
+// The whole command tree in one place (micromamba's set_umamba_command): pdai's global
+// options and every command group, registered into `app`. main.cpp and the unit tests
+// build the same tree with it.
+#include "cli/context.hpp"
+#include "pdai/build_config.hpp"
+
+namespace pdai::cli {
+
+void set_pdai_commands(CLI::App& app, Context& ctx) {
+    app.set_version_flag("--version", std::string("pdai ") + PDAI_VERSION);
+    app.require_subcommand(1);
+    app.fallthrough();  // global options may follow the subcommand: pdai vendor list --json
+    app.option_defaults()->always_capture_default();
+    app.add_option("--catalog", ctx.opts.catalog,
+                   "Catalog file (else $PDAI_CATALOG, the config's 'catalog', or "
+                   "$XDG_DATA_HOME/pdai/catalog.db)")
+        ->type_name("PATH");
+    app.add_option("--config", ctx.opts.config,
+                   "Config file (default /etc/pdai/pdai.conf, then ~/.config/pdai/pdai.conf)")
+        ->type_name("FILE");
+    app.add_flag("--json", ctx.opts.json, "Print JSON with stable field names");
+    app.add_flag("--csv", ctx.opts.csv, "Print listings and reports as CSV");
+    app.add_flag("-q,--quiet", ctx.opts.quiet, "Print only results and errors");
+    app.add_flag("-v,--verbose", ctx.opts.verbose, "Log each step to stderr (-vv for debug)");
+
+    set_catalog_command(app, ctx);
+    set_vendor_command(app, ctx);
+    set_bureau_command(app, ctx);
+    set_quota_command(app, ctx);
+    set_gpu_command(app, ctx);
+    set_node_command(app, ctx);
+    set_audit_command(app, ctx);
+    set_bundle_command(app, ctx);
+    set_algo_command(app, ctx);
+    set_sync_command(app, ctx);
+    set_usage_command(app, ctx);
+    set_internal_commands(app, ctx);
+    set_supervise_command(app, ctx);
+    set_run_commands(app, ctx);
+    set_jobs_command(app, ctx);
+    set_completion_commands(app, ctx);
+}
+
+}  // namespace pdai::cli
