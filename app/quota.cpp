@@ -5,6 +5,7 @@
 #include "policy/array_spec.hpp"
 #include "policy/duration.hpp"
 #include "policy/job_ask.hpp"
+#include "policy/parse_util.hpp"
 
 namespace pdai::app {
 namespace {
@@ -12,16 +13,9 @@ namespace {
 // "none" clears a limit; otherwise a whole number >= 0.
 std::optional<std::int64_t> parse_limit_count(const std::string& flag, const std::string& v) {
     if (v == "none") return std::nullopt;
-    std::size_t used = 0;
-    long long n = -1;
-    try {
-        n = std::stoll(v, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    if (used != v.size() || n < 0)
-        throw Error(Errc::usage, flag + " must be a whole number >= 0 or 'none', not '" + v + "'");
-    return n;
+    const auto n = policy::detail::parse_uint(v, policy::kMaxGpusPerJob);
+    if (!n) throw Error(Errc::usage, flag + " must be a whole number >= 0 or 'none', not '" + v + "'");
+    return *n;
 }
 
 std::optional<std::int64_t> parse_limit_time(const std::string& v) {

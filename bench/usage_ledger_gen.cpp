@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     c.write([&] {
         for (const auto& t : types) add_gpu_type(c, t.name, t.weight, t.price, "nvidia", std::nullopt);
         for (int b = 0; b < 50; ++b) {
-            auto code = "b" + std::to_string(b);
+            auto code = 'b' + std::to_string(b);
             auto br = add_bureau(c, code, "bureau " + std::to_string(b), "acct" + std::to_string(b));
             bureaus.push_back({br.id, code, br.slurm_account});
             QuotaChange q;

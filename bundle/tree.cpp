@@ -42,12 +42,14 @@ const TreeEntry* Tree::find(std::string_view path) const {
 const TreeEntry* resolve_in_tree(const Tree& t, std::string_view path, std::string* why) {
     static const TreeEntry root{"", EntryType::dir, false, 0, "", ""};
     std::vector<std::string> done;  // resolved components so far
-    std::vector<std::string> todo;  // components still to walk, next one last
-    for (auto p : path_parts(path)) todo.insert(todo.begin(), std::string(p));
+    const auto given = path_parts(path);
+    // components still to walk, next one last
+    std::vector<std::string> todo(given.rbegin(), given.rend());
     int hops = 0;
     const TreeEntry* at = &root;
     while (!todo.empty()) {
-        std::string part = std::move(todo.back());
+        // copied, not moved: moving it makes GCC 12 -O3 warn -Wmaybe-uninitialized (falsely)
+        std::string part = todo.back();
         todo.pop_back();
         if (at->type == EntryType::file) {
             if (why) *why = "goes through '" + join_parts(done) + "', which is a file";

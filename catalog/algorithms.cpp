@@ -30,7 +30,7 @@ constexpr const char* kVersionSelect =
 
 // Visible to bureau ?N: platform-wide, owned by it, or shared with it.
 std::string visible_to(int param) {
-    std::string p = "?" + std::to_string(param);
+    std::string p = '?' + std::to_string(param);
     return "(" + p + " IS NULL OR a.owner_bureau_id IS NULL OR b.code = " + p +
            " OR EXISTS (SELECT 1 FROM algorithm_shares s JOIN bureaus sb ON sb.id = s.bureau_id "
            "WHERE s.algorithm_id = a.id AND sb.code = " + p + "))";

@@ -95,7 +95,7 @@ void Catalog::check_schema(bool writable) {
                     "catalog " + db.path() + " has schema version " + std::to_string(version) +
                         " and needs migrating to " + std::to_string(latest),
                     "ask a platform admin to run 'pdai catalog init', which migrates it");
-    Transaction tx(db);
+    WriteScope tx(*this);
     migrate_to(db, latest);  // re-reads the version under the write lock: racing openers agree
     tx.commit();
 }

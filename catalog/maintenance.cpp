@@ -154,7 +154,7 @@ RotatedBackup backup_rotating(Catalog& c, const std::string& dir, std::optional<
     int seq = 0;
     for (const auto& [key, p] : scan())
         if (key.first == stamp) seq = std::max(seq, key.second + 1);
-    fs::path dest = d / (std::string(kRotPrefix) + stamp + (seq ? "-" + std::to_string(seq) : "") + ".db");
+    fs::path dest = d / (std::string(kRotPrefix) + stamp + (seq ? '-' + std::to_string(seq) : "") + ".db");
     backup_catalog(c, dest.string(), false);  // verified; throws before anything is deleted
 
     RotatedBackup r;

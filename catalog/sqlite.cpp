@@ -122,15 +122,4 @@ std::optional<std::string> Stmt::opt_text(int col) const {
     return text(col);
 }
 
-Transaction::Transaction(Db& db) : db_(db) { db_.exec("BEGIN IMMEDIATE"); }
-
-Transaction::~Transaction() {
-    if (!done_) sqlite3_exec(db_.get(), "ROLLBACK", nullptr, nullptr, nullptr);
-}
-
-void Transaction::commit() {
-    db_.exec("COMMIT");
-    done_ = true;
-}
-
 }  // namespace pdai::catalog

@@ -85,19 +85,4 @@ private:
     std::unique_ptr<sqlite3_stmt, StmtFinalizer> s_;
 };
 
-// BEGIN IMMEDIATE on construction (takes the write lock up front so concurrent writers
-// wait in the busy handler instead of failing on upgrade); ROLLBACK unless commit() ran.
-class Transaction {
-public:
-    explicit Transaction(Db& db);
-    ~Transaction();
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    void commit();
-
-private:
-    Db& db_;
-    bool done_ = false;
-};
-
 }  // namespace pdai::catalog

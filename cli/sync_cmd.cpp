@@ -9,24 +9,20 @@
 #include "app/usage.hpp"
 #include "cli/context.hpp"
 #include "common/error.hpp"
+#include "policy/parse_util.hpp"
 
 namespace pdai::cli {
 namespace {
 
 // "90", "90s", "5m", "1h".
 std::chrono::seconds parse_interval(const std::string& text) {
-    std::size_t used = 0;
-    long long n = -1;
-    try {
-        n = std::stoll(text, &used);
-    } catch (const std::exception&) {
-        used = 0;
-    }
-    const std::string unit = text.substr(used);
+    const auto digits = std::min(text.find_first_not_of("0123456789"), text.size());
+    const auto n = policy::detail::parse_uint(std::string_view(text).substr(0, digits), 1'000'000'000);
+    const std::string unit = text.substr(digits);
     const long long mult = unit.empty() || unit == "s" ? 1 : unit == "m" ? 60 : unit == "h" ? 3600 : 0;
-    if (used == 0 || n <= 0 || mult == 0)
+    if (!n || *n <= 0 || mult == 0)
         throw Error(Errc::usage, "--watch needs an interval such as 60s, 5m or 1h, not '" + text + "'");
-    return std::chrono::seconds(n * mult);
+    return std::chrono::seconds(*n * mult);
 }
 
 struct SyncOpts {

@@ -14,7 +14,7 @@ using Reason = Decision::Reason;
 
 std::string job_text(const ModifyRequest& m) {
     std::string s = "job " + std::to_string(m.job_id);
-    if (m.task_id) s += "_" + std::to_string(*m.task_id);
+    if (m.task_id) s += '_' + std::to_string(*m.task_id);
     return s;
 }
 

@@ -32,8 +32,8 @@ void export_var(std::string& o, std::string_view name, std::string_view quoted_v
 std::string command_words(const PreparedJob& job, bool with_manifest_args) {
     std::string cmd = shell_quote(job.spec.algorithm.entrypoint);
     if (with_manifest_args && job.spec.algorithm.infer)
-        for (const auto& a : job.spec.algorithm.infer->args) cmd += " " + shell_word_from_template(a);
-    for (const auto& a : job.spec.args) cmd += " " + shell_quote(a);
+        for (const auto& a : job.spec.algorithm.infer->args) cmd += ' ' + shell_word_from_template(a);
+    for (const auto& a : job.spec.args) cmd += ' ' + shell_quote(a);
     return cmd;
 }
 

@@ -43,7 +43,10 @@ struct Slots {
 
     std::string visible() const {
         std::string s;
-        for (int d : devices) s += (s.empty() ? "" : ",") + std::to_string(d);
+        for (int d : devices) {
+            if (!s.empty()) s += ',';
+            s += std::to_string(d);
+        }
         return s;
     }
 };
@@ -100,9 +103,11 @@ public:
             if (sig == SIGTERM || sig == SIGINT) cancel();
             reap();
         }
+        // The catalog first: whoever sees the run finished (a --wait, a listing) then finds
+        // its final state and ledger rows recorded too.
         status_.finished = true;
-        save();
         record_in_catalog();
+        save();
         return 0;
     }
 

@@ -48,14 +48,14 @@ TEST_CASE("an old-schema catalog is migrated with its data kept", "[catalog][sch
         // Build a version-1 catalog the way an older pdai would have.
         Db db(path, Db::Mode::create, 1000);
         db.exec("PRAGMA journal_mode = WAL");
-        Transaction tx(db);
+        db.exec("BEGIN IMMEDIATE");
         migrate_to(db, 1);
         db.exec(
             "INSERT INTO vendors (name, display_name, created_at, created_by) "
             "VALUES ('acme', 'Acme', 1, 'root');"
             "INSERT INTO bureaus (code, display_name, slurm_account, created_at, created_by) "
             "VALUES ('fin', '财政局', 'fin', 1, 'root');");
-        tx.commit();
+        db.exec("COMMIT");
         REQUIRE(schema_version(db) == 1);
     }
     // A reader cannot migrate: it is told to ask an admin.
@@ -164,7 +164,7 @@ TEST_CASE("rotating backups: names, order and what is deleted", "[catalog][backu
     const std::int64_t t0 = 1795402800;             // 2026-11-23T03:00:00Z
     std::vector<std::string> written;
     for (int i = 0; i < 3; ++i) {
-        c.write([&] { add_vendor(c, "v" + std::to_string(i), "", ""); });
+        c.write([&] { add_vendor(c, 'v' + std::to_string(i), "", ""); });
         written.push_back(backup_rotating(c, dir, 2, t0).path);  // same second three times
     }
     CHECK(std::filesystem::path(written[1]).filename() == "catalog-20261123T030000Z-1.db");
