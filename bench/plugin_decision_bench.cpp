@@ -21,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "slurmapi/slurm_compat.hpp"
+
 // ---- what slurmctld exports to plugins (see slurm_plugins/job_submit_pdai/slurm_exports.hpp)
 extern "C" {
 __attribute__((visibility("default"))) char* slurm_xstrdup(const char* s) {
@@ -75,7 +77,7 @@ void init_desc(job_desc_msg_t& d) {
     d.ntasks_per_node = NO_VAL16;
     d.sockets_per_node = NO_VAL16;
     d.user_id = NO_VAL;
-    d.job_id = NO_VAL;
+    pdai::slurmapi::set_job_id(d, NO_VAL);
 }
 
 }  // namespace

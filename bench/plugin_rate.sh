@@ -9,7 +9,8 @@
 #     bottleneck), (b) plain sbatch processes;
 #  3. the plugin's in-slurmctld time per decision over the rate runs (its log summary).
 #
-# usage: bench/plugin_rate.sh     (root; the sandbox up; env as for scripts/slurm-sandbox)
+# usage: bench/plugin_rate.sh     (root; the sandbox up; env as for scripts/slurm-sandbox,
+#                                  PDAI_SLURM_PREFIX included for another Slurm release)
 #   PDAI_BUILD_DIR  build tree with pdai, job_submit_pdai.so, pdai_plugin_bench and
 #                   pdai_submit_flood [build]
 #   ROUNDS [5]  FLOOD_JOBS [4000]  SBATCH_JOBS [800]  BENCH_JOBS [200000]
@@ -178,7 +179,11 @@ for kind in flood sbatch; do
     done
   done
 done
-set_plugin "" # fini(): the plugin logs its time per decision over the runs
+# fini(): the plugin logs its time per decision since it was last loaded. From 23.11 a
+# reconfigure re-executes slurmctld without calling fini(), so stop slurmctld first (its
+# shutdown does), then switch the plugin off.
+"$SANDBOX" restart-ctld >/dev/null 2>&1 || say "  restart-ctld failed"
+set_plugin ""
 echo
 echo "| clients | jobs per run | plugin off, jobs/s (median of $ROUNDS) | plugin on, jobs/s | ratio on/off |"
 echo "| --- | --- | --- | --- | --- |"
@@ -192,4 +197,5 @@ for kind in flood sbatch; do
 done
 echo
 echo "- inside slurmctld, over the 'on' runs (the plugin's log summary at fini):"
-tail -c +"$((mark + 1))" "$CTLD_LOG" | grep 'pdai: stopping' | sed 's/^\[[^]]*\] */  - /' | tail -n 1
+tail -c +"$((mark + 1))" "$CTLD_LOG" | grep 'pdai: stopping' | sed 's/^\[[^]]*\] */  - /' | tail -n 1 ||
+  echo "  - (no summary found in $CTLD_LOG)"

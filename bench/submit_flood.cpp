@@ -24,6 +24,8 @@
 #include <thread>
 #include <vector>
 
+#include "slurmapi/slurm_compat.hpp"
+
 namespace {
 
 struct Job {
@@ -53,7 +55,8 @@ int submit(const Job& j) {
     d.environment = env;
     d.env_size = 1;
     submit_response_msg_t* resp = nullptr;
-    const int rc = slurm_submit_batch_job(&d, &resp) == SLURM_SUCCESS ? SLURM_SUCCESS : slurm_get_errno();
+    const int rc =
+        slurm_submit_batch_job(&d, &resp) == SLURM_SUCCESS ? SLURM_SUCCESS : pdai::slurmapi::last_error();
     if (resp) slurm_free_submit_response_response_msg(resp);
     return rc;
 }
@@ -77,6 +80,9 @@ int list_mode() {
 }  // namespace
 
 int main(int argc, char** argv) {
+    // Reads slurm.conf and loads the plugins libslurm needs. 22.05 did that on first use;
+    // 26.05's libslurm crashes without it.
+    slurm_init(nullptr);
     if (argc == 2 && std::string(argv[1]) == "--list") return list_mode();
     if (argc != 6) {
         std::fprintf(stderr, "usage: %s JOBS THREADS ACCOUNT GRES MINUTES | --list < FILE\n", argv[0]);

@@ -9,22 +9,71 @@ find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 
-# Slurm: public headers plus libslurm (the plugin itself links nothing from Slurm).
-find_path(SLURM_INCLUDE_DIR slurm/slurm.h)
-find_library(SLURM_LIBRARY slurm)
+# Slurm: public headers plus libslurm (the plugin itself links nothing from Slurm). By
+# default the system's (Debian's libslurm-dev); with PDAI_SLURM_PREFIX a Slurm installed
+# elsewhere (PREFIX/include/slurm/slurm.h, PREFIX/lib/libslurm.so): the plugin and the
+# backend then build for that release, which is how one builds them for a cluster's own
+# Slurm (slurmctld loads only a plugin of its exact version). The differences between
+# releases live in slurmapi/slurm_compat.hpp.
+set(PDAI_SLURM_PREFIX "" CACHE PATH "A Slurm install to build the plugin and backend against (empty: the system's)")
+if(NOT "${PDAI_SLURM_PREFIX}" STREQUAL "${PDAI_SLURM_PREFIX_FOUND}")
+  # Another prefix than the one found before: look again.
+  unset(SLURM_INCLUDE_DIR CACHE)
+  unset(SLURM_LIBRARY CACHE)
+  set(PDAI_SLURM_PREFIX_FOUND "${PDAI_SLURM_PREFIX}" CACHE INTERNAL "")
+endif()
+set(PDAI_SLURM_HEADERS_ONLY OFF)
+if(PDAI_SLURM_PREFIX)
+  # Only there: the system's Slurm of another release must not fill in what is missing.
+  find_path(SLURM_INCLUDE_DIR slurm/slurm.h PATHS ${PDAI_SLURM_PREFIX}/include NO_DEFAULT_PATH)
+  find_library(SLURM_LIBRARY slurm PATHS ${PDAI_SLURM_PREFIX}/lib ${PDAI_SLURM_PREFIX}/lib64 NO_DEFAULT_PATH)
+  if(NOT SLURM_INCLUDE_DIR)
+    message(FATAL_ERROR "PDAI_SLURM_PREFIX=${PDAI_SLURM_PREFIX} has no include/slurm/slurm.h")
+  endif()
+  if(NOT SLURM_LIBRARY)
+    # Headers only (scripts/slurm-build --headers-only): enough to compile the plugin and the
+    # backend's sources against this release, not to link pdai.
+    set(PDAI_SLURM_HEADERS_ONLY ON)
+    message(WARNING "PDAI_SLURM_PREFIX=${PDAI_SLURM_PREFIX} has Slurm's headers but no libslurm: "
+      "the plugin and the Slurm backend's objects build, executables that use libslurm do not link")
+  endif()
+  # Executables that link libslurm find that release's at run time, installed or not.
+  set(CMAKE_INSTALL_RPATH_USE_LINK_PATH ON)
+else()
+  find_path(SLURM_INCLUDE_DIR slurm/slurm.h)
+  find_library(SLURM_LIBRARY slurm)
+endif()
 set(PDAI_HAVE_SLURM OFF)
-if(SLURM_INCLUDE_DIR AND SLURM_LIBRARY)
+if(SLURM_INCLUDE_DIR AND (SLURM_LIBRARY OR PDAI_SLURM_HEADERS_ONLY))
   if(NOT PDAI_WITH_SLURM STREQUAL "OFF")
     set(PDAI_HAVE_SLURM ON)
   endif()
 elseif(PDAI_WITH_SLURM STREQUAL "ON")
-  message(FATAL_ERROR "PDAI_WITH_SLURM=ON but slurm/slurm.h or libslurm was not found (apt-get install libslurm-dev)")
+  message(FATAL_ERROR "PDAI_WITH_SLURM=ON but slurm/slurm.h or libslurm was not found (apt-get install libslurm-dev, or -DPDAI_SLURM_PREFIX=<a Slurm install>)")
 endif()
 if(PDAI_HAVE_SLURM)
+  # "26.05.3": the release the headers are of, from SLURM_VERSION_NUMBER (0x1a0503).
+  file(STRINGS ${SLURM_INCLUDE_DIR}/slurm/slurm_version.h _slurm_version REGEX "^#define SLURM_VERSION_NUMBER")
+  string(REGEX REPLACE "^#define SLURM_VERSION_NUMBER[ \t]+(0x[0-9a-fA-F]+).*" "\\1" _slurm_version "${_slurm_version}")
+  math(EXPR _slurm_major "(${_slurm_version} >> 16) & 0xff")
+  math(EXPR _slurm_minor "(${_slurm_version} >> 8) & 0xff")
+  math(EXPR _slurm_micro "${_slurm_version} & 0xff")
+  if(_slurm_minor LESS 10)
+    set(_slurm_minor "0${_slurm_minor}")
+  endif()
+  set(PDAI_SLURM_VERSION "${_slurm_major}.${_slurm_minor}.${_slurm_micro}")
+  if(SLURM_LIBRARY)
+    message(STATUS "Slurm ${PDAI_SLURM_VERSION}: ${SLURM_INCLUDE_DIR}/slurm, ${SLURM_LIBRARY}")
+  else()
+    message(STATUS "Slurm ${PDAI_SLURM_VERSION}: ${SLURM_INCLUDE_DIR}/slurm (headers only)")
+  endif()
   add_library(pdai_slurm_headers INTERFACE)
   target_include_directories(pdai_slurm_headers SYSTEM INTERFACE ${SLURM_INCLUDE_DIR})
   add_library(pdai_libslurm INTERFACE)
-  target_link_libraries(pdai_libslurm INTERFACE pdai_slurm_headers ${SLURM_LIBRARY})
+  target_link_libraries(pdai_libslurm INTERFACE pdai_slurm_headers)
+  if(SLURM_LIBRARY)
+    target_link_libraries(pdai_libslurm INTERFACE ${SLURM_LIBRARY})
+  endif()
 endif()
 
 # CUDA from /usr/local/cuda, only when its compiler is there.

@@ -15,14 +15,10 @@
 #include "jobs/backends/slurm_client.hpp"
 #include "jobs/backends/slurm_request.hpp"
 #include "jobs/shards.hpp"
+#include "slurmapi/slurm_compat.hpp"
 
-// Exported by libslurm but missing from its public header: the slurm.conf that slurm_init()
-// parsed (for the controller's address in error messages, without asking the controller),
-// and the text of a pending reason. Their types are the header's own.
-extern "C" {
-extern slurm_conf_t slurm_conf;
-char* slurm_job_reason_string(enum job_state_reason inx);
-}
+// slurm_conf (the slurm.conf that slurm_init() parsed: the cluster's name without asking
+// the controller) and the text of a pending reason come through slurmapi/slurm_compat.hpp.
 
 namespace pdai::jobs {
 namespace {
@@ -110,8 +106,7 @@ int shell_exit_code(std::uint32_t status) {
 std::string reason_text(const slurm_job_info_t& j) {
     if (j.state_desc && *j.state_desc) return j.state_desc;
     if (j.state_reason == WAIT_NO_REASON) return "";
-    const char* r = slurm_job_reason_string(static_cast<job_state_reason>(j.state_reason));
-    return r ? r : "";
+    return slurmapi::job_reason_text(j.state_reason);
 }
 
 TaskStatus task_from(const slurm_job_info_t& j, std::optional<int> index) {
@@ -151,7 +146,7 @@ void add_record(const slurm_job_info_t& j, std::vector<TaskStatus>& out) {
 }
 
 std::int64_t owner_id(const slurm_job_info_t& j) {
-    return j.array_job_id != 0 ? j.array_job_id : j.job_id;
+    return j.array_job_id != 0 ? j.array_job_id : slurmapi::job_id(j);
 }
 
 // ------------------------------------------------------------------ the backend
@@ -213,10 +208,10 @@ public:
         submit_response_msg_t* raw = nullptr;
         int rc = slurm_submit_batch_job(&d, &raw);
         SubmitResponsePtr resp(raw);
-        if (rc != SLURM_SUCCESS) throw slurm_error(slurm_get_errno(), "submitting pdai job " + std::to_string(job.id));
+        if (rc != SLURM_SUCCESS) throw slurm_error(slurmapi::last_error(), "submitting pdai job " + std::to_string(job.id));
         if (!resp) throw Error(Errc::failure, "Slurm accepted pdai job " + std::to_string(job.id) + " but returned no job id");
         Submitted s;
-        s.id = resp->job_id;
+        s.id = slurmapi::job_id(*resp);
         s.state = State::pending;
         if (resp->job_submit_user_msg && *resp->job_submit_user_msg) s.message = resp->job_submit_user_msg;
         return s;
@@ -231,10 +226,10 @@ public:
         if (ids.size() <= 8) {
             for (auto& b : out) {
                 job_info_msg_t* raw = nullptr;
-                int rc = slurm_load_job(&raw, static_cast<std::uint32_t>(b.id), SHOW_ALL);
+                int rc = slurmapi::load_job(&raw, static_cast<std::uint32_t>(b.id), SHOW_ALL);
                 JobInfoPtr msg(raw);
                 if (rc != SLURM_SUCCESS) {
-                    int e = slurm_get_errno();
+                    int e = slurmapi::last_error();
                     if (e == ESLURM_INVALID_JOB_ID) continue;
                     throw slurm_error(e, "reading the state of Slurm job " + std::to_string(b.id));
                 }
@@ -250,7 +245,7 @@ public:
         job_info_msg_t* raw = nullptr;
         int rc = slurm_load_jobs(0, &raw, SHOW_ALL);
         JobInfoPtr msg(raw);
-        if (rc != SLURM_SUCCESS) throw slurm_error(slurm_get_errno(), "listing Slurm jobs");
+        if (rc != SLURM_SUCCESS) throw slurm_error(slurmapi::last_error(), "listing Slurm jobs");
         std::map<std::int64_t, BackendJob*> by_id;
         for (auto& b : out) by_id[b.id] = &b;
         for (std::uint32_t i = 0; msg && i < msg->record_count; ++i) {
@@ -266,9 +261,10 @@ public:
     void cancel(const std::vector<std::int64_t>& ids) override {
         for (auto id : ids) {
             std::string s = std::to_string(id);
-            // KILL_JOB_ARRAY: every task of an array, started or not.
-            if (slurm_kill_job2(s.c_str(), SIGKILL, KILL_JOB_ARRAY, nullptr) == SLURM_SUCCESS) continue;
-            int e = slurm_get_errno();
+            // Every task of an array, started or not.
+            if (slurm_kill_job2(s.c_str(), SIGKILL, slurmapi::kKillWholeArray, nullptr) == SLURM_SUCCESS)
+                continue;
+            int e = slurmapi::last_error();
             if (e == ESLURM_ALREADY_DONE || e == ESLURM_INVALID_JOB_ID) continue;
             throw slurm_error(e, "cancelling Slurm job " + s);
         }

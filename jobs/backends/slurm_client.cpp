@@ -9,12 +9,8 @@
 #include <mutex>
 
 #include "common/error.hpp"
-
-// Exported by libslurm but missing from its public header: the slurm.conf that slurm_init()
-// parsed, to name the controller without asking it.
-extern "C" {
-extern slurm_conf_t slurm_conf;
-}
+// slurm_conf: the slurm.conf that slurm_init() parsed, to name the controller without asking it.
+#include "slurmapi/slurm_compat.hpp"
 
 namespace pdai::jobs::slurm {
 

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "jobs/backends/slurm_client.hpp"
+#include "slurmapi/slurm_compat.hpp"
 
 namespace pdai::jobs {
 namespace {
@@ -47,7 +48,7 @@ std::vector<inventory::SlurmNode> load_slurm_nodes() {
     slurm::init_once();
     node_info_msg_t* raw = nullptr;
     if (slurm_load_node(0, &raw, SHOW_ALL) != SLURM_SUCCESS) {
-        const int e = slurm_get_errno();
+        const int e = slurmapi::last_error();
         if (slurm::is_unreachable(e)) slurm::throw_unreachable(e, "reading nodes");
         throw Error(Errc::failure, std::string("slurmctld refused to list nodes: ") + slurm_strerror(e));
     }

@@ -17,10 +17,7 @@
 #include "policy/array_spec.hpp"
 #include "policy/gpu_request.hpp"
 #include "jobs/backends/slurmdb_accounting.hpp"
-
-extern "C" {
-extern slurm_conf_t slurm_conf;  // exported by libslurm, missing from its public header
-}
+#include "slurmapi/slurm_compat.hpp"  // slurm_conf, lists, job ids, errors
 
 namespace pdai::jobs {
 namespace {
@@ -32,14 +29,16 @@ using usage::FinishedJob;
 // ------------------------------------------------------------------ RAII for libslurm objects
 
 struct ListFree {
-    void operator()(void* l) const noexcept { slurm_list_destroy(static_cast<List>(l)); }
+    void operator()(void* l) const noexcept { slurm_list_destroy(static_cast<slurmapi::list_ptr>(l)); }
 };
-using ListPtr = std::unique_ptr<std::remove_pointer_t<List>, ListFree>;
+using ListPtr = std::unique_ptr<std::remove_pointer_t<slurmapi::list_ptr>, ListFree>;
 
 struct IterFree {
-    void operator()(void* i) const noexcept { slurm_list_iterator_destroy(static_cast<ListIterator>(i)); }
+    void operator()(void* i) const noexcept {
+        slurm_list_iterator_destroy(static_cast<slurmapi::list_iterator_ptr>(i));
+    }
 };
-using IterPtr = std::unique_ptr<std::remove_pointer_t<ListIterator>, IterFree>;
+using IterPtr = std::unique_ptr<std::remove_pointer_t<slurmapi::list_iterator_ptr>, IterFree>;
 
 struct JobInfoFree {
     void operator()(job_info_msg_t* m) const noexcept { slurm_free_job_info_msg(m); }
@@ -65,7 +64,7 @@ private:
 };
 
 template <class T, class F>
-void for_each(List l, F f) {
+void for_each(slurmapi::list_ptr l, F f) {
     if (!l) return;
     IterPtr it(slurm_list_iterator_create(l));
     while (void* x = slurm_list_next(it.get())) f(*static_cast<T*>(x));
@@ -120,7 +119,7 @@ public:
 
     std::vector<FinishedJob> jobs_between(std::int64_t from, std::int64_t to) override {
         DbConnection db;
-        if (!db.get()) unreachable("slurmdbd", slurmdbd_address(), slurm_get_errno());
+        if (!db.get()) unreachable("slurmdbd", slurmdbd_address(), slurmapi::last_error());
         auto tres = tres_names(db);
 
         std::string cluster_name = cluster();
@@ -138,7 +137,7 @@ public:
         cond.usage_end = static_cast<time_t>(to + 1);
         errno = 0;
         ListPtr jobs(slurmdb_jobs_get(db.get(), &cond));
-        if (!jobs) unreachable("slurmdbd", slurmdbd_address(), slurm_get_errno());
+        if (!jobs) unreachable("slurmdbd", slurmdbd_address(), slurmapi::last_error());
 
         std::vector<FinishedJob> out;
         for_each<slurmdb_job_rec_t>(jobs.get(), [&](const slurmdb_job_rec_t& j) {
@@ -171,7 +170,7 @@ public:
     std::vector<ActiveJob> active_jobs() override {
         job_info_msg_t* raw = nullptr;
         if (slurm_load_jobs(0, &raw, SHOW_ALL) != SLURM_SUCCESS)
-            unreachable("slurmctld", slurm::controller(), slurm_get_errno());
+            unreachable("slurmctld", slurm::controller(), slurmapi::last_error());
         JobInfoPtr msg(raw);
         std::vector<ActiveJob> out;
         for (uint32_t i = 0; i < msg->record_count; ++i) {
@@ -179,7 +178,7 @@ public:
             const uint32_t base = j.job_state & JOB_STATE_BASE;
             if (base != JOB_PENDING && base != JOB_RUNNING && base != JOB_SUSPENDED) continue;
             ActiveJob a;
-            a.job_id = j.job_id;
+            a.job_id = slurmapi::job_id(j);
             if (j.array_job_id != 0 && j.array_job_id != NO_VAL) a.array_job_id = j.array_job_id;
             a.name = str(j.name);
             a.comment = str(j.comment);
@@ -219,11 +218,11 @@ private:
         slurmdb_tres_cond_t cond{};
         cond.with_deleted = 1;
         ListPtr list(slurmdb_tres_get(db.get(), &cond));
-        if (!list) unreachable("slurmdbd", slurmdbd_address(), slurm_get_errno());
+        if (!list) unreachable("slurmdbd", slurmdbd_address(), slurmapi::last_error());
         std::map<std::string, std::string> out;
         for_each<slurmdb_tres_rec_t>(list.get(), [&](const slurmdb_tres_rec_t& t) {
             std::string name = str(t.type);
-            if (t.name && *t.name) name += "/" + str(t.name);
+            if (t.name && *t.name) name += '/' + str(t.name);
             out[std::to_string(t.id)] = name;
         });
         return out;

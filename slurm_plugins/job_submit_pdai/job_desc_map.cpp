@@ -9,6 +9,7 @@
 #include "policy/gpu_request.hpp"
 #include "policy/job_ask.hpp"
 #include "policy/parse_util.hpp"
+#include "slurmapi/slurm_compat.hpp"
 
 namespace pdai::plugin {
 namespace {
@@ -71,7 +72,7 @@ gate::ModifyRequest to_modify_request(const job_desc_msg_t& d, std::string user,
     gate::ModifyRequest m;
     m.user = std::move(user);
     m.now = now;
-    if (d.job_id != NO_VAL && d.job_id != 0) m.job_id = d.job_id;
+    if (const auto id = slurmapi::job_id(d); id != NO_VAL && id != 0) m.job_id = id;
     // "1234" or "1234_7" (one array task); ranges and het components price the whole job.
     const std::string_view id = text(d.job_id_str);
     const auto us = id.find('_');

@@ -25,6 +25,7 @@
 #include "gate/quota_gate.hpp"
 #include "policy/parse_util.hpp"
 #include "slurm_exports.hpp"
+#include "slurmapi/slurm_compat.hpp"
 
 #define PDAI_EXPORT __attribute__((visibility("default")))
 
@@ -159,18 +160,20 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
 }
 
-int modify(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid) {
+// err_msg: nullptr before Slurm 23.02, whose job_modify() has no way to tell the user why.
+int modify(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err_msg) {
     const std::string user = p.gate.user_name(submit_uid);
     const auto change = pdai::plugin::to_modify_request(*desc, user, unix_now());
     const auto o = p.gate.modify(change);
     std::string label = "job " + std::to_string(change.job_id);
-    if (change.task_id) label += "_" + std::to_string(*change.task_id);
+    if (change.task_id) label += '_' + std::to_string(*change.task_id);
     std::uint64_t seq;
     {
         std::lock_guard lock(p.stats_mu);
         seq = ++p.seq;
     }
     log_decision("modify", o, label, user, submit_uid, seq);
+    if (!o.allow && err_msg) set_field(err_msg, o.decision.message);
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
 }
 
@@ -199,7 +202,7 @@ PDAI_EXPORT extern const std::uint32_t plugin_version;
 PDAI_EXPORT int init(void);
 PDAI_EXPORT int fini(void);
 PDAI_EXPORT int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg);
-PDAI_EXPORT int job_modify(job_desc_msg_t* job_desc, job_record* job_ptr, std::uint32_t submit_uid);
+// job_modify() is defined below by PDAI_SLURM_JOB_MODIFY, with this release's parameters.
 
 const char plugin_name[] = "pdai bureau GPU quotas";
 const char plugin_type[] = "job_submit/pdai";
@@ -259,14 +262,20 @@ int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_ms
     }
 }
 
-int job_modify(job_desc_msg_t* job_desc, job_record* /*job_ptr: opaque*/, std::uint32_t submit_uid) {
+}  // extern "C"
+
+namespace {
+
+int job_modify_entry(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg) noexcept {
     try {
         Plugin* p = g_plugin.load();
-        if (!p || !job_desc) return failed(submit_uid, nullptr);
-        return modify(*p, job_desc, submit_uid);
+        if (!p || !job_desc) return failed(submit_uid, err_msg);
+        return modify(*p, job_desc, submit_uid, err_msg);
     } catch (...) {
-        return failed(submit_uid, nullptr);
+        return failed(submit_uid, err_msg);
     }
 }
 
-}  // extern "C"
+}  // namespace
+
+PDAI_SLURM_JOB_MODIFY(job_modify_entry)

@@ -43,6 +43,16 @@ as() {
 # The plugin checks the catalog every 100 ms; give it a few rounds.
 wait_reload() { sleep 0.6; }
 
+# slurm_at_least 23.02: true when the Slurm under test (its scontrol, first on PATH) is that
+# release or newer; for what only some releases can do (scripts/slurm-sandbox handles their
+# configuration, slurmapi/slurm_compat.hpp their C API).
+slurm_at_least() {
+  local have want
+  have=$(scontrol --version | grep -oE '[0-9]+\.[0-9]+(\.[0-9]+)?' | head -n 1)
+  want=$1
+  [[ $(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n 1) == "$want" ]]
+}
+
 log_mark() { stat -c %s "$CTLD_LOG"; }
 log_since() { tail -c +"$(($1 + 1))" "$CTLD_LOG"; }
 
@@ -57,6 +67,24 @@ EOF
 }
 
 catalog_sql() { sqlite3 -cmd '.timeout 5000' "$CATALOG" "$@"; }
+
+# register_run_bundle NAME GPUS SCRIPT: packs and registers NAME@1.0.0 of vendor acme (added
+# when missing), a 'run' bundle asking for GPUS a100 GPUs whose entrypoint is SCRIPT (sh).
+register_run_bundle() {
+  local name=$1 gpus=$2 script=$3 dir=$WORK/$1 types=''
+  local p=("$PDAI" --catalog "$CATALOG" -q)
+  "${p[@]}" vendor show acme >/dev/null 2>&1 || "${p[@]}" vendor add acme
+  ((gpus > 0)) && types='gpu_types = ["a100"]'
+  mkdir -p "$dir/bin"
+  printf '%s\n' "name = \"$name\"" 'version = "1.0.0"' 'vendor = "acme"' 'category = "other"' \
+    'description = "a test bundle"' 'entrypoint = "bin/run"' 'kinds = ["run"]' '[resources]' \
+    "gpus = $gpus" "$types" 'cpus = 1' 'mem = "128M"' 'time = "10m"' >"$dir/pdai.toml"
+  printf '#!/bin/sh\n%s\n' "$script" >"$dir/bin/run"
+  chmod 755 "$dir/bin/run"
+  "${p[@]}" bundle pack "$dir" -o "$WORK/$name.tar.gz"
+  "${p[@]}" algo register "$WORK/$name.tar.gz"
+  chmod 644 "$CATALOG"
+}
 
 plugin_setup() {
   [[ $(id -u) -eq 0 ]] || fail "the plugin tests need root (useradd, runuser)"

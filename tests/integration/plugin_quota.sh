@@ -126,6 +126,13 @@ sleep 1
 # PSB: 10 - 5.5 in liens; job $j1 holds 1 of them, so it may grow to 5.5 CUH.
 refused "$out" as "$ALICE" scontrol update jobid="$j1" timelimit=10:00:00
 grep -q 'Job violates accounting/QOS policy' "$out" || fail "scontrol update: $(cat "$out")"
+# From 23.02 job_modify() can say why (scontrol prints it as an error line), as sbatch does.
+if slurm_at_least 23.02; then
+  line=$(pdai_line "$out" scontrol)
+  echo "  $line"
+  [[ $line == "pdai: bureau PSB (公安局) has "*" CUH left in $month"*"10 CUH"* ]] ||
+    fail "scontrol update: unexpected message: $line"
+fi
 [[ $(job_field "$j1" TimeLimit) == 01:00:00 ]] || fail "time limit changed to $(job_field "$j1" TimeLimit)"
 log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $j1 of user $ALICE (uid [0-9]*): refuse reason=over_budget bureau=PSB bound_cuh=10.000000" ||
   fail "job_modify refusal not logged"
@@ -139,6 +146,10 @@ j5=$(as "$ALICE" sbatch -A psb --gres=gpu:a100:1 -t 10 "${HOLD[@]}") || fail "sm
 j5=${j5%%;*}
 refused "$out" as "$ALICE" scontrol update jobid="$j5" timelimit=20
 log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $j5 .*cannot price this change" || fail "no 'cannot price' log line"
+if slurm_at_least 23.02; then
+  [[ $(pdai_line "$out" scontrol) == "pdai: cannot price this change of job $j5"* ]] ||
+    fail "scontrol update of job $j5: $(cat "$out")"
+fi
 
 check "catalog unreadable, fail_mode=closed: refused, root still admitted, logged once, slurmctld up"
 mv "$CATALOG" "$CATALOG.away"

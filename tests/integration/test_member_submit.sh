@@ -11,28 +11,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/plugin_lib.sh"
 plugin_setup
 
 p=("$PDAI" --catalog "$CATALOG")
-"${p[@]}" -q vendor add acme
-bundle=$WORK/noop
-mkdir -p "$bundle/bin"
-cat >"$bundle/pdai.toml" <<'EOF'
-name = "noop"
-version = "1.0.0"
-vendor = "acme"
-category = "other"
-description = "sleeps for its first argument"
-entrypoint = "bin/run"
-kinds = ["run"]
-[resources]
-gpus = 0
-cpus = 1
-mem = "128M"
-time = "10m"
-EOF
-printf '#!/bin/sh\nsleep "${1:-0}"\necho done\n' >"$bundle/bin/run"
-chmod 755 "$bundle/bin/run"
-"${p[@]}" -q bundle pack "$bundle" -o "$WORK/noop.tar.gz"
-"${p[@]}" -q algo register "$WORK/noop.tar.gz"
-chmod 644 "$CATALOG"
+register_run_bundle noop 0 'sleep "${1:-0}"; echo done'
 state=$WORK/state-$ALICE
 install -d -m 700 -o "$ALICE" "$state"
 

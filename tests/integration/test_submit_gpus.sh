@@ -28,7 +28,8 @@ for ask in a100:2 t4:3 a100:1; do
     contains "$info" "JobName=pdai-$id-gpu-probe" "Slurm job name"
     contains "$info" "Account=psb" "Slurm account is the bureau's"
     contains "$info" "WorkDir=$TEST_TMP/jobs/$id" "work dir is the job directory"
-    contains "$info" "TresPerNode=gres:gpu:$type:$count" "GPUs asked per node"
+    # pdai asks for gres:gpu:TYPE:N; slurmctld shows it so up to 22.05, as gres/gpu:TYPE:N after.
+    contains "$(sed 's|TresPerNode=gres/|TresPerNode=gres:|' <<<"$info")" "TresPerNode=gres:gpu:$type:$count" "GPUs asked per node"
 done
 
 # The pdai id and the Slurm id both find the job.

@@ -9,30 +9,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/plugin_lib.sh"
 plugin_setup
 
-p=("$PDAI" --catalog "$CATALOG")
-"${p[@]}" -q vendor add acme
-bundle=$WORK/gpu1
-mkdir -p "$bundle/bin"
-cat >"$bundle/pdai.toml" <<'EOF'
-name = "gpu1"
-version = "1.0.0"
-vendor = "acme"
-category = "other"
-description = "one GPU, at once done"
-entrypoint = "bin/run"
-kinds = ["run"]
-[resources]
-gpus = 1
-gpu_types = ["a100"]
-cpus = 1
-mem = "128M"
-time = "10m"
-EOF
-printf '#!/bin/sh\nexit 0\n' >"$bundle/bin/run"
-chmod 755 "$bundle/bin/run"
-"${p[@]}" -q bundle pack "$bundle" -o "$WORK/gpu1.tar.gz"
-"${p[@]}" -q algo register "$WORK/gpu1.tar.gz"
-chmod 644 "$CATALOG"
+register_run_bundle gpu1 1 'exit 0'
 wait_reload
 
 # pdai_as USER ARGS...: pdai as USER (root: as itself), with its own state directory; stdout
