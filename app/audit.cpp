@@ -1,5 +1,7 @@
 #include "app/audit.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include "app/time_arg.hpp"
 
 namespace pdai::app {
@@ -9,6 +11,52 @@ std::vector<catalog::AuditEntry> list_audit(const Context& ctx, const AuditQuery
     if (q.since) f.since = parse_since(*q.since);
     auto c = ctx.open_catalog(false);
     return catalog::list_audit(c, f);
+}
+
+AuditVerified verify_audit(const Context& ctx) {
+    auto c = ctx.open_catalog(false);
+    AuditVerified out{catalog::verify_audit(c, ctx.settings.audit_anchor, ctx.audit_key_path()), std::nullopt};
+    const auto& r = out.report;
+    if (!r.ok())
+        out.failure = Error(Errc::failure, "the audit log of " + r.catalog + " does not verify: " + r.problems.front(),
+                            "see pdai-audit(1): restore the last good backup ('pdai catalog restore'), or, "
+                            "for a change you know of, 'pdai audit accept --reason TEXT'");
+    return out;
+}
+
+AuditAccepted accept_audit(const Context& ctx, const std::string& reason) {
+    if (reason.empty())
+        throw Error(Errc::usage, "--reason is required: say why this state is accepted",
+                    "e.g. --reason \"quota of fin fixed by hand, ticket 1234\"");
+    auto c = ctx.open_catalog(true);
+    catalog::install_audit_sealer(c, {ctx.audit_key_path(), false, false, true});
+    AuditAccepted out;
+    out.catalog = c.path();
+    out.reason = reason;
+    c.write([&] {
+        const auto sealed = catalog::sealed_state(c);
+        if (sealed.epoch < 0)
+            throw Error(Errc::usage, "the audit log of " + c.path() + " has no checkpoint yet: nothing to accept",
+                        "any change, or 'pdai catalog init', seals it");
+        const auto live = catalog::access_state(c);
+        nlohmann::json before = nlohmann::json::object(), after = nlohmann::json::object();
+        for (const auto& [t, d] : live.tables) {
+            std::string was;
+            for (const auto& [st, sd] : sealed.tables)
+                if (st == t) was = sd;
+            if (was == d.substr(0, was.size()) && !was.empty()) continue;  // checkpoints keep 16 hex a table
+            out.tables.push_back(t);
+            before[t] = was;
+            after[t] = d;
+        }
+        out.sealed_through = sealed.audit_id;
+        out.now_through = catalog::last_audit_id(c);
+        const nlohmann::json b = {{"tables", before}, {"audit_id", out.sealed_through}};
+        const nlohmann::json a = {{"tables", after}, {"audit_id", out.now_through}, {"reason", reason}};
+        catalog::audit(c, "audit.accept", "catalog", c.path(), &b, &a);
+    });
+    out.epoch = catalog::sealed_state(c).epoch;
+    return out;
 }
 
 }  // namespace pdai::app

@@ -10,19 +10,47 @@
 
 namespace pdai::app {
 
-Initialized init_catalog(const Context& ctx) {
-    auto [c, created] = catalog::Catalog::init(ctx.catalog.path, ctx.settings.busy_timeout_ms);
-    c.set_actor(ctx.who.user);
-    Initialized out{ctx.catalog.path, created, c.schema_version()};
-    const nlohmann::json j = out;
-    c.write([&] { catalog::audit(c, "catalog.init", "catalog", out.path, nullptr, &j); });
+Initialized init_catalog(const Context& ctx, const InitRequest& req) {
+    Initialized out;
+    auto [c, created] = catalog::Catalog::init(
+        ctx.catalog.path, ctx.settings.busy_timeout_ms, [&](catalog::Catalog& cat, bool is_new) {
+            cat.set_actor(ctx.who.user);
+            const bool unsealed = catalog::sealed_state(cat).epoch < 0;
+            catalog::install_audit_sealer(cat, {ctx.audit_key_path(), true, req.new_audit_key, false});
+            out.path = ctx.catalog.path;
+            out.created = is_new;
+            out.schema_version = cat.schema_version();
+            const nlohmann::json j = {{"path", out.path}, {"created", out.created}, {"schema_version", out.schema_version}};
+            cat.write([&] { catalog::audit(cat, "catalog.init", "catalog", out.path, nullptr, &j); });
+            out.new_key_chain = unsealed || req.new_audit_key;
+        });
+    (void)created;
+    out.audit_key = ctx.audit_key_path();
+    out.first_key = catalog::sealed_state(c).first_key;
     return out;
 }
 
-Checked check_catalog(const Context& ctx) {
+Checked check_catalog(const Context& ctx, const CheckRequest& req) {
     Checked out;
     out.report = catalog::check_catalog(ctx.catalog.path, ctx.settings.busy_timeout_ms);
-    const auto& r = out.report;
+    auto& r = out.report;
+    if (r.ok()) {
+        // SQLite's checks passed: the audit chain, and the store, are readable.
+        auto c = ctx.open_catalog(req.repair);
+        out.audit = catalog::verify_audit(c, ctx.settings.audit_anchor, ctx.audit_key_path());
+        for (const auto& p : out.audit->problems) r.problems.push_back("audit: " + p);
+        catalog::StoreCheckOptions so;
+        so.root = ctx.store_root();
+        so.verify_trees = req.verify_trees;
+        if (req.repair) so.repair_grace_seconds = req.grace_seconds;
+        out.store = catalog::check_store(c, so);
+        out.repaired = req.repair;
+        for (const auto& p : out.store->changed) r.problems.push_back("bundle store: " + p);
+    } else if (req.repair) {
+        out.failure = Error(Errc::corrupt, "catalog " + r.path + " is damaged; --repair changes nothing in it",
+                            "restore the last good backup with 'pdai catalog restore FILE'");
+        return out;
+    }
     if (!r.ok())
         out.failure = Error(Errc::corrupt,
                             "catalog " + r.path + " has " + std::to_string(r.problems.size()) + " problem(s)",
@@ -53,11 +81,30 @@ BackedUp backup_catalog(const Context& ctx, const BackupRequest& r) {
 }
 
 Restored restore_catalog(const Context& ctx, const std::string& src) {
+    // The checkpoints of the catalog being replaced: the key file has moved past the
+    // backup's, and the restored catalog must carry them to stay on the key chain.
+    std::vector<catalog::SavedCheckpoint> replaced;
+    try {
+        if (std::filesystem::exists(ctx.catalog.path)) {
+            auto old = ctx.open_catalog(false);
+            replaced = catalog::saved_checkpoints(old);
+        }
+    } catch (const Error&) {
+        // A damaged or foreign catalog is what a restore is for: its checkpoints are lost.
+    }
     catalog::restore_catalog(src, ctx.catalog.path, ctx.settings.busy_timeout_ms);
     auto c = ctx.open_catalog(true);
     Restored out{ctx.catalog.path, src};
     const nlohmann::json j = out;
-    c.write([&] { catalog::audit(c, "catalog.restore", "catalog", out.catalog, nullptr, &j); });
+    c.write([&] {
+        if (!catalog::carry_checkpoints(c, replaced)) {
+            // The backup belongs to another key chain (or to none): it starts a new one.
+            // The key file may still fit (restored in place of a catalog that is gone); if not,
+            // the restore starts a new key chain, which 'pdai audit verify' shows.
+            catalog::install_audit_sealer(c, {ctx.audit_key_path(), true, catalog::sealed_state(c).epoch >= 0, false});
+        }
+        catalog::audit(c, "catalog.restore", "catalog", out.catalog, nullptr, &j);
+    });
     return out;
 }
 

@@ -41,6 +41,8 @@ public:
     bool may_write() const;
     // The bundle store: bundle_store from pdai.conf, else beside the catalog.
     std::string store_root() const;
+    // The audit log's signing key: audit_key from pdai.conf, else beside the catalog.
+    std::string audit_key_path() const;
 };
 
 }  // namespace pdai::app

@@ -220,7 +220,27 @@ void to_json(nlohmann::json& j, const OwnerCapacity& o) {
 }
 
 void to_json(nlohmann::json& j, const Initialized& r) {
-    j = {{"path", r.path}, {"created", r.created}, {"schema_version", r.schema_version}};
+    j = {{"path", r.path},
+         {"created", r.created},
+         {"schema_version", r.schema_version},
+         {"audit_key", r.audit_key},
+         {"audit_first_key", r.first_key ? nlohmann::json(*r.first_key) : nlohmann::json(nullptr)},
+         {"new_key_chain", r.new_key_chain}};
+}
+
+void to_json(nlohmann::json& j, const Checked& r) {
+    j = r.report;
+    j["audit"] = r.audit ? nlohmann::json(*r.audit) : nlohmann::json(nullptr);
+    j["bundle_store"] = r.store ? nlohmann::json(*r.store) : nlohmann::json(nullptr);
+    j["repaired"] = r.repaired;
+}
+
+void to_json(nlohmann::json& j, const AuditVerified& r) { j = r.report; }
+
+void to_json(nlohmann::json& j, const AuditAccepted& r) {
+    j = {{"catalog", r.catalog},           {"reason", r.reason},
+         {"tables", r.tables},             {"sealed_through", r.sealed_through},
+         {"now_through", r.now_through},   {"checkpoint", r.epoch}};
 }
 
 void to_json(nlohmann::json& j, const BackedUp& r) {

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/algorithms.hpp"
+#include "app/audit.hpp"
 #include "app/bundles.hpp"
 #include "app/bureaus.hpp"
 #include "app/catalog_care.hpp"
@@ -35,6 +36,9 @@ void to_json(nlohmann::json& j, const BundleChecked& r);
 void to_json(nlohmann::json& j, const KeyGenerated& r);
 void to_json(nlohmann::json& j, const BundleSigned& r);
 void to_json(nlohmann::json& j, const Initialized& r);
+void to_json(nlohmann::json& j, const Checked& r);
+void to_json(nlohmann::json& j, const AuditVerified& r);
+void to_json(nlohmann::json& j, const AuditAccepted& r);
 void to_json(nlohmann::json& j, const BackedUp& r);
 void to_json(nlohmann::json& j, const Restored& r);
 void to_json(nlohmann::json& j, const CatalogPath& r);

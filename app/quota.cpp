@@ -1,5 +1,8 @@
 #include "app/quota.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "catalog/policy_snapshot.hpp"
 #include "common/error.hpp"
 #include "policy/array_spec.hpp"
@@ -77,6 +80,18 @@ std::vector<QuotaStanding> list_quotas(const Context& ctx) {
 }
 
 gate::PluginConfigSource quota_settings(const std::optional<std::string>& explicit_path) {
+    // The plugin's file is admin policy (exemptions, fail_mode): one named by the environment
+    // ($PDAI_PLUGIN_CONF, $SLURM_CONF) counts only when root owns it and no one else may
+    // write it, or root runs pdai; --plugin-conf FILE is a what-if of 'quota check' only.
+    if (!explicit_path && ::getuid() != 0) {
+        const std::string path = gate::plugin_config_path();
+        struct stat st {};
+        if (::stat(path.c_str(), &st) == 0 && (st.st_uid != 0 || (st.st_mode & S_IWOTH)))
+            throw Error(Errc::usage,
+                        path + " holds the job_submit plugin's policy but does not belong to root (or anyone may "
+                               "write it), so its exemptions are not taken",
+                        "unset PDAI_PLUGIN_CONF (or SLURM_CONF), or have root own the file");
+    }
     auto src = gate::read_plugin_config(explicit_path);
     if (!src)
         throw Error(Errc::usage, src.error(),

@@ -32,6 +32,7 @@ void fill_in(const Context& ctx, Submit& r) {
     r.job.user = ctx.who.user;
     r.job.cwd = r.cwd.empty() ? std::filesystem::current_path().string() : r.cwd;
     if (!r.job.partition && ctx.settings.partition) r.job.partition = ctx.settings.partition;
+    r.job.require_signed = ctx.settings.require_signed_bundles;
 }
 
 SubmittedUnrecorded submit_unrecorded(const Submit& r, const jobs::JobSpec& spec) {

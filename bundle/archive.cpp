@@ -100,6 +100,25 @@ std::size_t ArchiveReader::read_data(void* buf, std::size_t n) {
     return static_cast<std::size_t>(got);
 }
 
+std::uint64_t ArchiveReader::bytes_consumed() const noexcept {
+    const la_int64_t n = archive_filter_bytes(a_.get(), -1);  // the last filter: the file itself
+    return n > 0 ? static_cast<std::uint64_t>(n) : 0;
+}
+
+void ArchiveReader::entry_done() { entry_end_ = archive_filter_bytes(a_.get(), 0); }
+
+void ArchiveReader::check_complete() const {
+    // libarchive accepts a tar that just stops after an entry ("there are tar writers that do
+    // this"). Its end-of-archive marker is a zero block after the last entry's data (padded
+    // to 512 bytes); when libarchive met it, it consumed at least that block.
+    if (archive_format(a_.get()) == 0 || (archive_format(a_.get()) & ARCHIVE_FORMAT_BASE_MASK) != ARCHIVE_FORMAT_TAR)
+        return;
+    const std::int64_t padded = (entry_end_ + 511) / 512 * 512;
+    if (archive_filter_bytes(a_.get(), 0) >= padded + 512) return;
+    throw Error(Errc::usage, name_ + ": the tar archive ends without its end-of-archive blocks (truncated?)",
+                "copy the bundle again, or pack it again with 'pdai bundle pack'");
+}
+
 std::string ArchiveReader::finish_digest() {
     if (sequential_) {
         read_all(fd_, name_, [&](const char* p, std::size_t n) {

@@ -57,10 +57,18 @@ public:
     archive_entry* next();
     // Copies the current entry's data, up to `n` bytes; 0 at its end.
     std::size_t read_data(void* buf, std::size_t n);
+    // After each entry (its data read): where in the unpacked stream it ended.
+    void entry_done();
+    // After next() said the end: refuses a tar that stops without its end-of-archive blocks
+    // (two zero blocks of 512 bytes), as a file cut short by a failed copy does.
+    void check_complete() const;
     // Reads what is left of the file after the archive's end (so the digest covers the
     // whole file, like sha256sum) and returns the digest and the file's size.
     std::string finish_digest();
     std::uint64_t bytes_read() const noexcept { return bytes_; }
+    // Archive bytes the decoders have consumed so far (what bytes_read() read ahead in 1 MiB
+    // chunks is not counted until it is decoded): the denominator of the bomb ratio.
+    std::uint64_t bytes_consumed() const noexcept;
 
     [[noreturn]] void fail(const std::string& doing) const;
 
@@ -77,6 +85,7 @@ private:
     std::uint64_t bytes_ = 0;
     int read_errno_ = 0;
     bool sequential_ = true;  // false once libarchive seeked: hash_ no longer covers the file
+    std::int64_t entry_end_ = 0;  // position in the unpacked stream after the last entry
 };
 
 // How `pdai bundle pack` and `pdai algo export` compress, chosen by the output's suffix.

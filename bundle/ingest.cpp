@@ -7,10 +7,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
 #include <memory>
 
 #include "bundle/archive.hpp"
 #include "bundle/paths.hpp"
+#include "common/byte_size.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 
@@ -56,8 +58,12 @@ public:
     archive* get() const { return a_.get(); }
     [[noreturn]] void fail(const std::string& path, const std::string& doing) const {
         const char* why = archive_error_string(a_.get());
-        throw Error(Errc::usage, name_ + ": unpacking " + (path.empty() ? std::string() : "'" + path + "': ") +
-                                     doing + ": " + (why ? why : "refused"));
+        const std::string what =
+            name_ + ": unpacking " + (path.empty() ? std::string() : "'" + printable_path(path) + "': ") + doing;
+        // A system call's failure (a full disk: ENOSPC, EDQUOT) is the machine's, not the
+        // bundle's; libarchive's own refusals (its SECURE_* checks) carry no errno.
+        if (int err = archive_errno(a_.get()); err > 0) throw_errno(what, err);
+        throw Error(Errc::usage, what + ": " + (why ? why : "refused"));
     }
 
 private:
@@ -132,6 +138,21 @@ ArchiveEntryPtr disk_entry(const RawEntry& r, const std::string& path) {
     return out;
 }
 
+// Bomb detection while streaming: a few kilobytes of gzip or zip that unpack to gigabytes
+// are refused as soon as the ratio passes bundle_max_ratio, long before the disk fills.
+void check_ratio(const TreeBuilder& b, const ArchiveReader& in) {
+    const auto& l = b.limits();
+    const std::uint64_t out = b.unpacked_bytes();
+    if (l.max_ratio == 0 || out <= l.ratio_free_bytes) return;
+    const std::uint64_t read = std::max<std::uint64_t>(in.bytes_consumed(), 1);
+    if (out / read < l.max_ratio) return;
+    throw Error(Errc::usage,
+                b.origin() + ": unpacks to more than " + std::to_string(l.max_ratio) +
+                    " times its size (" + format_bytes(out) + " from the first " + format_bytes(read) +
+                    "; bundle_max_ratio): refused as a decompression bomb",
+                "raise bundle_max_ratio in pdai.conf (0 turns the check off) if this bundle is trusted");
+}
+
 }  // namespace
 
 CheckedBundle read_bundle(const std::string& path, const Limits& limits,
@@ -166,7 +187,10 @@ CheckedBundle read_bundle(UniqueFd fd, const std::string& name, const Limits& li
         ++headers;
         RawEntry raw = describe(e, raw_path);
         std::string path = builder.begin(raw);
-        if (path.empty()) continue;  // the root directory ("./")
+        if (path.empty()) {  // the root directory ("./")
+            in.entry_done();
+            continue;
+        }
         if (disk) {
             auto out = disk_entry(raw, path);
             if (archive_write_header(disk->get(), out.get()) < ARCHIVE_WARN) disk->fail(path, "creating it");
@@ -174,16 +198,19 @@ CheckedBundle read_bundle(UniqueFd fd, const std::string& name, const Limits& li
         if (raw.kind == RawEntry::Kind::file) {
             while (std::size_t n = in.read_data(buf.get(), kIoChunk)) {
                 builder.add_data(buf.get(), n);
+                check_ratio(builder, in);
                 if (disk && archive_write_data(disk->get(), buf.get(), n) != static_cast<la_ssize_t>(n))
                     disk->fail(path, "writing it");
             }
             builder.end_file();
         }
         if (disk && archive_write_finish_entry(disk->get()) < ARCHIVE_WARN) disk->fail(path, "finishing it");
+        in.entry_done();
     }
     if (headers == 0)
         throw Error(Errc::usage, name + ": the archive holds no entries",
                     "a bundle holds at least pdai.toml and its entrypoint");
+    in.check_complete();
     if (disk && archive_write_close(disk->get()) != ARCHIVE_OK) disk->fail("", "finishing");
     disk.reset();
     cwd.reset();

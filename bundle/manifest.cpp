@@ -9,6 +9,7 @@
 
 #include "bundle/paths.hpp"
 #include "bundle/semver.hpp"
+#include "bundle/toml_bounds.hpp"
 #include "common/byte_size.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
@@ -325,6 +326,7 @@ Manifest parse_manifest(std::string_view text, const std::string& source) {
     Reader r(source);
     if (text.size() > kMaxManifestBytes)
         throw Error(Errc::usage, source + " is larger than 1 MiB; a manifest is a few lines of TOML");
+    check_toml_bounds(text, source, kMaxManifestBytes);
     toml::table root;
     try {
         root = toml::parse(text, source);

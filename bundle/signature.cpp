@@ -5,6 +5,7 @@
 #include <toml++/toml.h>
 
 #include "bundle/sha256.hpp"
+#include "bundle/toml_bounds.hpp"
 #include "common/error.hpp"
 #include "common/names.hpp"
 
@@ -36,6 +37,7 @@ class KeyDoc {
 public:
     KeyDoc(std::string_view text, std::string source, std::initializer_list<std::string_view> fields)
         : source_(std::move(source)) {
+        check_toml_bounds(text, source_, kMaxKeyFileBytes);
         try {
             doc_ = toml::parse(text, source_);
         } catch (const toml::parse_error& e) {
@@ -184,5 +186,49 @@ Signature parse_signature(std::string_view text, const std::string& source) {
 }
 
 std::string signature_path_for(const std::string& bundle_path) { return bundle_path + ".sig"; }
+
+KeyPair::~KeyPair() { sodium_memzero(secret_key.data(), secret_key.size()); }
+
+KeyPair generate_keypair() {
+    ensure_sodium();
+    KeyPair k;
+    crypto_sign_keypair(k.public_key.data(), k.secret_key.data());
+    return k;
+}
+
+std::array<unsigned char, 32> public_key_of(const std::array<unsigned char, 64>& secret_key) {
+    std::array<unsigned char, 32> pk{};
+    crypto_sign_ed25519_sk_to_pk(pk.data(), secret_key.data());
+    return pk;
+}
+
+std::string sign_message_base64(std::string_view message, const std::array<unsigned char, 64>& secret_key) {
+    ensure_sodium();
+    std::array<unsigned char, 64> sig{};
+    crypto_sign_detached(sig.data(), nullptr, reinterpret_cast<const unsigned char*>(message.data()),
+                         message.size(), secret_key.data());
+    return to_base64(sig.data(), sig.size());
+}
+
+bool verify_message_base64(std::string_view message, std::string_view signature_base64,
+                           std::string_view public_key_base64) {
+    ensure_sodium();
+    std::array<unsigned char, 64> sig{};
+    std::array<unsigned char, 32> pk{};
+    if (!from_base64(signature_base64, sig) || !from_base64(public_key_base64, pk)) return false;
+    return crypto_sign_verify_detached(sig.data(), reinterpret_cast<const unsigned char*>(message.data()),
+                                       message.size(), pk.data()) == 0;
+}
+
+std::string base64_encode(const unsigned char* p, std::size_t n) { return to_base64(p, n); }
+
+bool base64_decode(std::string_view text, unsigned char* out, std::size_t n) {
+    std::size_t len = 0;
+    const char* end = nullptr;
+    if (sodium_base642bin(out, n, text.data(), text.size(), nullptr, &len, &end, kB64) != 0) return false;
+    return len == n && end == text.data() + text.size();
+}
+
+void wipe(void* p, std::size_t n) noexcept { sodium_memzero(p, n); }
 
 }  // namespace pdai::bundle

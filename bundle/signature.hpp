@@ -52,4 +52,28 @@ Signature parse_signature(std::string_view text, const std::string& source);
 // Where a bundle's detached signature is looked for: "<bundle>.sig".
 std::string signature_path_for(const std::string& bundle_path);
 
+// Ed25519 over any message, for the audit log's checkpoints (catalog/audit.hpp): the same
+// primitive as bundle signatures, with the caller's own domain tag in the message.
+struct KeyPair {
+    std::array<unsigned char, 32> public_key{};
+    std::array<unsigned char, 64> secret_key{};
+    ~KeyPair();  // the secret is wiped
+};
+KeyPair generate_keypair();
+std::array<unsigned char, 32> public_key_of(const std::array<unsigned char, 64>& secret_key);
+std::string sign_message_base64(std::string_view message, const std::array<unsigned char, 64>& secret_key);
+bool verify_message_base64(std::string_view message, std::string_view signature_base64,
+                           std::string_view public_key_base64);
+
+std::string base64_encode(const unsigned char* p, std::size_t n);
+template <std::size_t N>
+std::string base64_encode(const std::array<unsigned char, N>& a) {
+    return base64_encode(a.data(), N);
+}
+// False unless `text` is exactly n bytes of base64.
+bool base64_decode(std::string_view text, unsigned char* out, std::size_t n);
+
+// Overwrites memory that held a secret (sodium_memzero: not optimised away).
+void wipe(void* p, std::size_t n) noexcept;
+
 }  // namespace pdai::bundle

@@ -1,6 +1,7 @@
 #include "bundle/store.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +9,7 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <vector>
 
 #include "common/files.hpp"
 #include "common/error.hpp"
@@ -30,6 +32,15 @@ void sync_dir(const std::string& dir) {
 std::string default_store_root(const std::string& catalog_path) {
     fs::path parent = fs::absolute(catalog_path).parent_path();
     return (parent / "bundles").string();
+}
+
+void seal_tree(const std::string& path) noexcept {
+    std::error_code ec;
+    std::vector<std::string> dirs{path};
+    for (fs::recursive_directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_directory(ec) && !it->is_symlink(ec)) dirs.push_back(it->path().string());
+    // Deepest first: a parent made read-only first would still allow this, but keep it tidy.
+    for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) ::chmod(d->c_str(), 0555);
 }
 
 void remove_tree(const std::string& path) noexcept {
@@ -61,7 +72,11 @@ void Store::remove_stale_incoming() const {
     for (fs::directory_iterator it(root_, ec), end; !ec && it != end; it.increment(ec)) {
         std::string name = it->path().filename().string();
         if (name.rfind(kIncomingPrefix, 0) != 0) continue;
-        if (auto t = fs::last_write_time(it->path(), ec); !ec && t < cutoff) remove_tree(it->path().string());
+        auto t = fs::last_write_time(it->path(), ec);
+        if (ec || t >= cutoff) continue;
+        UniqueFd held(::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (held && ::flock(held.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a registration fills it
+        remove_tree(it->path().string());
     }
 }
 
@@ -72,10 +87,13 @@ IncomingDir::IncomingDir(const std::string& store_root) : root_(store_root) {
                                        std::strerror(errno));
     ::chmod(tmpl.c_str(), 0755);  // mkdtemp gives 0700; jobs of every bureau read the store
     path_ = tmpl;
+    lock_fd_ = ::open(path_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock_fd_ >= 0) ::flock(lock_fd_, LOCK_EX | LOCK_NB);
 }
 
 IncomingDir::~IncomingDir() {
     if (!committed_) remove_tree(path_);
+    if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 std::string IncomingDir::commit(const std::string& sha) {
@@ -90,9 +108,11 @@ std::string IncomingDir::commit(const std::string& sha) {
     if (!fd || ::syncfs(fd.get()) != 0)
         throw Error(Errc::failure, "cannot flush " + path_ + " to disk: " + std::strerror(errno));
     if (fs::exists(fs::symlink_status(dest, ec))) {
-        // An orphan: move it aside first, so the new tree replaces it in one rename.
+        // An orphan: move it aside first, so the new tree replaces it in one rename (a
+        // directory moves to another parent only when it is writable: its ".." changes).
         IncomingDir trash(root_);
         std::string aside = trash.path() + "/orphan";
+        ::chmod(dest.c_str(), 0755);
         if (::rename(dest.c_str(), aside.c_str()) != 0)
             throw Error(Errc::failure, "cannot move aside " + dest + ": " + std::strerror(errno));
     }

@@ -29,6 +29,7 @@ public:
 
 private:
     std::string root_, path_;
+    int lock_fd_ = -1;  // an flock on the directory while it is filled: 'catalog check --repair' leaves it alone
     bool committed_ = false;
 };
 
@@ -38,7 +39,8 @@ public:
     const std::string& root() const { return root_; }
     std::string path_for(const std::string& tree_sha256) const;
 
-    // Removes .incoming-* directories older than a day: what a killed registration left.
+    // Removes .incoming-* directories older than a day that no registration holds: what a
+    // killed registration left.
     void remove_stale_incoming() const;
 
 private:
@@ -47,5 +49,9 @@ private:
 
 // Removes an unpacked tree (also one whose directories a bundle made read-only).
 void remove_tree(const std::string& path) noexcept;
+
+// Makes every directory of a stored tree read-only (0555), as its files already are: a job,
+// or a slip of an admin's shell, cannot add, rename or delete what a version holds.
+void seal_tree(const std::string& path) noexcept;
 
 }  // namespace pdai::bundle

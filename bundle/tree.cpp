@@ -103,6 +103,13 @@ std::string tree_listing(const std::vector<TreeEntry>& entries) {
     return out;
 }
 
+std::uint64_t max_path_in_store(const std::string& store_root) {
+    constexpr std::uint64_t kPathMax = 4096;               // PATH_MAX, its NUL included
+    const std::uint64_t prefix = store_root.size() + 1 + 2 + 1 + 64 + 1;  // "<root>/ab/<sha>/"
+    const std::uint64_t room = prefix + 1 < kPathMax ? kPathMax - prefix - 1 : 0;
+    return std::min<std::uint64_t>(room, kMaxPathBytes);
+}
+
 TreeBuilder::TreeBuilder(Limits limits, std::string origin)
     : limits_(limits), origin_(std::move(origin)) {}
 
@@ -143,10 +150,17 @@ std::string TreeBuilder::begin(const RawEntry& e) {
     if (++entries_seen_ > limits_.max_entries)
         throw Error(Errc::usage,
                     origin_ + ": holds more than " + std::to_string(limits_.max_entries) +
-                        " entries (bundle_max_entries)",
+                        " entries (bundle_max_entries): refused at entry " + std::to_string(entries_seen_) +
+                        " ('" + printable_path(e.path) + "'), before it was written",
                     "raise bundle_max_entries in pdai.conf if this bundle is trusted");
     auto np = normalize_bundle_path(e.path);
     if (!np.ok()) refuse(e.path, np.error);
+    if (np.path.size() > limits_.max_path_bytes)
+        refuse(e.path,
+               "is " + std::to_string(np.path.size()) +
+                   " bytes long: in the bundle store its full name would pass PATH_MAX (at most " +
+                   std::to_string(limits_.max_path_bytes) + " bytes fit there)",
+               "shorten the path inside the bundle");
     using K = RawEntry::Kind;
     if (e.kind == K::other) refuse(e.path, "is " + std::string(e.other_kind));
     if (e.kind != K::symlink && (e.perm & (S_ISUID | S_ISGID)))

@@ -17,12 +17,26 @@
 namespace pdai::bundle {
 
 // Bounds on what one bundle may unpack to (pdai.conf: bundle_max_*). They count bytes
-// actually decompressed, so a zip bomb stops at the limit whatever its headers claim.
+// actually decompressed, as they stream, so a zip bomb stops at the limit whatever its
+// headers claim, before the bytes past it are written.
 struct Limits {
-    std::uint64_t max_entry_bytes = std::uint64_t{64} << 30;   // one file
-    std::uint64_t max_total_bytes = std::uint64_t{256} << 30;  // all files together
-    std::uint64_t max_entries = 100'000;                       // archive entries
+    std::uint64_t max_entry_bytes = std::uint64_t{64} << 30;  // one file
+    std::uint64_t max_total_bytes = std::uint64_t{64} << 30;  // all files together
+    std::uint64_t max_entries = 100'000;                      // archive entries
+    // Bomb detection: unpacked bytes may be at most this many times the archive bytes decoded
+    // so far (0: no limit), checked once more than ratio_free_bytes have been unpacked (small
+    // text-only bundles compress far better than real ones, and cannot hurt).
+    std::uint64_t max_ratio = 100;
+    std::uint64_t ratio_free_bytes = std::uint64_t{16} << 20;
+    // The longest path inside the bundle: kMaxPathBytes, or less when the caller knows where
+    // the tree will live (the store's root, shard and digest come before every path, and the
+    // whole must stay under PATH_MAX for 'algo verify', 'export' and jobs to open it).
+    std::uint64_t max_path_bytes = 4096;
 };
+
+// The longest bundle path whose full name in a store at `store_root` stays under PATH_MAX
+// ("<root>/<sha[0:2]>/<sha>/<path>" and its terminating NUL).
+std::uint64_t max_path_in_store(const std::string& store_root);
 
 enum class EntryType { file, dir, symlink };
 
@@ -88,6 +102,8 @@ public:
     Result finish(const std::string& manifest_source);
 
     const std::string& origin() const { return origin_; }
+    const Limits& limits() const { return limits_; }
+    std::uint64_t unpacked_bytes() const { return total_bytes_; }  // file content so far
 
 private:
     [[noreturn]] void refuse(std::string_view raw_path, const std::string& why,

@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 
@@ -101,7 +102,10 @@ RegisterResult register_bundle(Catalog& c, const RegisterOptions& o) {
     store.remove_stale_incoming();
     auto sig = load_signature(o);  // before unpacking: a missing required signature is cheap to find
     bundle::IncomingDir incoming(store.root());
-    bundle::CheckedBundle b = bundle::read_bundle(o.bundle_path, o.limits, incoming.path());
+    bundle::Limits limits = o.limits;
+    // Every path must still fit under PATH_MAX once the tree is at <store>/<sha[0:2]>/<sha>.
+    limits.max_path_bytes = std::min(limits.max_path_bytes, bundle::max_path_in_store(store.root()));
+    bundle::CheckedBundle b = bundle::read_bundle(o.bundle_path, limits, incoming.path());
     const bundle::Manifest& m = b.manifest;
 
     RegisterResult r;
@@ -146,6 +150,7 @@ RegisterResult register_bundle(Catalog& c, const RegisterOptions& o) {
                     if (v->store_path == dest && !fs::exists(dest, ec)) {
                         incoming.commit(b.tree.sha256);
                         moved = r.restored_tree = true;
+                        bundle::seal_tree(dest);
                     }
                     return;
                 }
@@ -167,6 +172,7 @@ RegisterResult register_bundle(Catalog& c, const RegisterOptions& o) {
             // Last, inside the transaction: a failed rename rolls the rows back.
             incoming.commit(b.tree.sha256);
             moved = true;
+            bundle::seal_tree(dest);
         });
     } catch (...) {
         // The rename happened but the commit did not: the tree must not outlive its row.
@@ -207,6 +213,63 @@ VerifyReport verify_version(Catalog& c, const VersionRef& ref) {
     }
     for (const auto& [path, f] : want) r.missing.push_back(path);
     return r;
+}
+
+std::vector<bundle::TreeEntry> registered_tree(Catalog& c, const AlgorithmVersion& v, bool require_signed) {
+    const std::string ref = v.algorithm + "@" + v.version;
+    std::vector<bundle::TreeEntry> out;
+    for (const auto& f : list_version_files(c, v.id)) {
+        bundle::TreeEntry e;
+        e.path = f.path;
+        e.size = static_cast<std::uint64_t>(f.size);
+        e.sha256 = f.sha256;
+        if (S_ISDIR(f.mode)) {
+            e.type = bundle::EntryType::dir;
+            e.sha256.clear();
+        } else if (S_ISLNK(f.mode)) {
+            e.type = bundle::EntryType::symlink;
+            std::error_code ec;
+            e.link_target = fs::read_symlink(fs::path(v.store_path) / f.path, ec).string();
+            if (ec || bundle::sha256_hex(e.link_target) != f.sha256)
+                throw Error(Errc::failure,
+                            ref + ": symlink '" + f.path + "' in the bundle store differs from what was registered; "
+                                  "the job was not submitted",
+                            "'pdai algo verify " + ref + "' lists what changed");
+        } else {
+            e.type = bundle::EntryType::file;
+            e.executable = (f.mode & 0111) != 0;
+        }
+        out.push_back(std::move(e));
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.path < b.path; });
+    if (bundle::sha256_hex(bundle::tree_listing(out)) != v.tree_sha256)
+        throw Error(Errc::corrupt,
+                    ref + ": the catalog's file list no longer adds up to the version's tree digest (changed "
+                          "outside pdai); the job was not submitted",
+                    "'pdai audit verify' and 'pdai catalog check' tell what else changed");
+    if (v.signed_by_key) {
+        const auto slash = v.signed_by_key->find('/');
+        const std::string vendor = v.signed_by_key->substr(0, slash), key_id = v.signed_by_key->substr(slash + 1);
+        auto key = find_vendor_key(c, vendor, key_id);
+        bool good = false;
+        if (key && v.signature) {
+            try {
+                auto sig = bundle::parse_signature(*v.signature, ref + " signature");
+                good = bundle::verify_signature(sig, bundle::parse_public_key_base64(key->public_key, key->key_id),
+                                                v.tree_sha256);
+            } catch (const Error&) {
+            }
+        }
+        if (!good)
+            throw Error(Errc::corrupt,
+                        ref + ": its signature by " + *v.signed_by_key + " no longer verifies" +
+                            (key ? std::string() : " (the key was removed)") + "; the job was not submitted",
+                        "'pdai audit verify' tells whether the catalog was changed outside pdai");
+    } else if (require_signed) {
+        throw Error(Errc::refused, ref + " is not signed, and require_signed_bundles = true",
+                    "register a version the vendor signed ('pdai bundle sign'), or ask an admin");
+    }
+    return out;
 }
 
 ExportResult export_version(Catalog& c, const VersionRef& ref, const std::string& out,

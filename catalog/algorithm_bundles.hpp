@@ -47,6 +47,14 @@ struct VerifyReport {
 // Re-hashes the stored tree of name@version against the digests recorded at registration.
 VerifyReport verify_version(Catalog& c, const VersionRef& ref);
 
+// The tree of a version as registered, for the check a job makes before its entrypoint
+// runs (jobs/batch_script.hpp): every entry with its digest, symlinks with their targets
+// (read from the store and held to the recorded digest). Refuses, before any job exists:
+// a store symlink that no longer matches (failure), a catalog file list that does not add up
+// to the version's tree digest, a signature that does not verify (corrupt), and an unsigned
+// version when `require_signed` (refused).
+std::vector<bundle::TreeEntry> registered_tree(Catalog& c, const AlgorithmVersion& v, bool require_signed);
+
 struct ExportResult {
     std::string path, archive_sha256;
     std::uint64_t bytes = 0;

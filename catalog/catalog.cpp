@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
+#include <vector>
 
 #include "catalog/db_access.hpp"
 #include "catalog/migrations.hpp"
@@ -45,15 +47,33 @@ std::int64_t Catalog::data_version() {
     return s.i64(0);
 }
 
-Catalog::WriteScope::WriteScope(Catalog& c) : c_(c) { c_.db_->exec("BEGIN IMMEDIATE"); }
+Catalog::WriteScope::WriteScope(Catalog& c) : c_(c) {
+    c_.db_->exec("BEGIN IMMEDIATE");
+    c_.audited_ = false;
+}
 
 Catalog::WriteScope::~WriteScope() {
-    if (!done_) sqlite3_exec(c_.db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (done_) return;
+    sqlite3_exec(c_.db_->get(), "ROLLBACK", nullptr, nullptr, nullptr);
+    if (c_.audited_ && c_.hooks_.after_rollback) c_.hooks_.after_rollback(c_);
+    c_.audited_ = false;
 }
 
 void Catalog::WriteScope::commit() {
+    const bool audited = c_.audited_;
+    if (audited && c_.hooks_.before_commit) c_.hooks_.before_commit(c_);
     c_.db_->exec("COMMIT");
     done_ = true;
+    c_.audited_ = false;
+    if (audited && c_.hooks_.after_commit) c_.hooks_.after_commit(c_);
+}
+
+std::string quick_check(Catalog& c) {
+    auto s = db_of(c).prepare("PRAGMA quick_check(1)");
+    std::string first;
+    while (s.step())
+        if (auto line = s.text(0); line != "ok" && first.empty()) first = line;
+    return first;
 }
 
 void Catalog::configure_connection() {
@@ -115,28 +135,87 @@ Catalog Catalog::open(const OpenOptions& opts) {
                                    opts.busy_timeout_ms);
     Catalog c(std::move(db), current_user());
     c.configure_connection();
+    if (opts.write) {
+        // A damaged catalog is never written on: the write would land beside pages that are
+        // already lost, and every later backup would carry both.
+        if (auto bad = quick_check(c); !bad.empty())
+            throw Error(Errc::corrupt,
+                        "catalog " + opts.path + " is damaged (" + bad + "); nothing was written",
+                        "'pdai catalog check' lists the damage; restore the last good backup with "
+                        "'pdai catalog restore FILE'");
+    }
     c.check_schema(opts.write);
     return c;
 }
 
-std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout_ms) {
+namespace {
+
+// What a failed 'catalog init' made, removed again: the file, its -wal/-shm/-journal, and
+// the directories created for it (innermost first, only while empty).
+class InitUndo {
+public:
+    InitUndo(std::string path, bool existed, std::vector<fs::path> made_dirs)
+        : path_(std::move(path)), existed_(existed), dirs_(std::move(made_dirs)) {}
+    ~InitUndo() {
+        if (done_) return;
+        std::error_code ec;
+        if (!existed_)
+            for (const char* suffix : {"", "-wal", "-shm", "-journal"}) fs::remove(path_ + suffix, ec);
+        for (auto it = dirs_.rbegin(); it != dirs_.rend(); ++it) fs::remove(*it, ec);  // only if empty
+    }
+    void keep() { done_ = true; }
+
+private:
+    std::string path_;
+    bool existed_;
+    std::vector<fs::path> dirs_;
+    bool done_ = false;
+};
+
+bool has_tables(Db& db) {
+    auto s = db.prepare("SELECT count(*) FROM sqlite_schema");
+    s.step();
+    return s.i64(0) > 0;
+}
+
+}  // namespace
+
+std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout_ms,
+                                       const std::function<void(Catalog&, bool)>& then) {
     std::error_code ec;
     bool existed = fs::exists(path, ec);
+    if (existed && fs::is_directory(path, ec))
+        throw Error(Errc::usage, "catalog path " + path + " is a directory");
     fs::path parent = fs::path(path).parent_path();
-    if (!parent.empty() && !fs::exists(parent, ec)) {
-        fs::create_directories(parent, ec);
-        if (ec)
-            throw Error(Errc::failure,
-                        "cannot create directory " + parent.string() + ": " + ec.message());
+    std::vector<fs::path> made;
+    for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+        made.insert(made.begin(), p);
+        if (p == p.parent_path()) break;
+    }
+    InitUndo undo(path, existed, made);
+    for (const auto& d : made) {
+        if (!fs::create_directory(d, ec) && ec) throw_errno("cannot create directory " + d.string(), ec.value());
     }
     if (!existed) {
         // SQLite creates files 0644 whatever the umask; made here first, the catalog gets
         // 0666 & ~umask, so an admin with umask 002 makes it writable by the admin group.
         // Its -wal and -shm copy this mode.
         int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd >= 0) ::close(fd);
+        if (fd < 0) throw_errno("cannot create the catalog " + path, errno);
+        ::close(fd);
     }
     Catalog c(std::make_unique<Db>(path, Db::Mode::create, busy_timeout_ms), current_user());
+    if (existed) {
+        // Someone else's SQLite file (tables, no pdai application id) is never adopted:
+        // pdai's tables beside the user's would be neither a catalog nor their database.
+        int app = application_id(*c.db_);
+        if (app != kApplicationId && catalog::schema_version(*c.db_) == 0 && has_tables(*c.db_))
+            throw Error(Errc::corrupt, path + " is an SQLite database with tables of its own, not a pdai catalog",
+                        "'pdai catalog init' creates a new catalog: give it a new file name");
+        if (auto bad = quick_check(c); !bad.empty())
+            throw Error(Errc::corrupt, "catalog " + path + " is damaged (" + bad + "); nothing was written",
+                        "restore the last good backup with 'pdai catalog restore FILE'");
+    }
     if (!existed || c.schema_version() == 0) {
         // WAL lets readers (the plugin, bureau users) run while an admin writes.
         auto s = c.db_->prepare("PRAGMA journal_mode = WAL");
@@ -144,6 +223,8 @@ std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout
     }
     c.configure_connection();
     c.check_schema(true);
+    if (then) then(c, !existed);
+    undo.keep();
     return {std::move(c), !existed};
 }
 

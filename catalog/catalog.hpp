@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <type_traits>
@@ -29,9 +30,13 @@ public:
     // Opens an existing catalog. A writable open migrates an older schema; a newer schema
     // or a non-pdai file is refused (Errc::corrupt); a missing file is not_found.
     static Catalog open(const OpenOptions& opts);
-    // Creates the file (and its directory) if needed and migrates it to the latest schema.
+    // Creates the file (and its directory) if needed and migrates it to the latest schema,
+    // then runs `then` (the caller's first write; created: whether the file is new). Refuses
+    // an SQLite file with tables of its own, and a damaged catalog (Errc::corrupt). If
+    // anything fails, a catalog it created is removed again, with the directories it made.
     // Returns true when the catalog was created, false when it already existed.
-    static std::pair<Catalog, bool> init(const std::string& path, int busy_timeout_ms);
+    static std::pair<Catalog, bool> init(const std::string& path, int busy_timeout_ms,
+                                         const std::function<void(Catalog&, bool)>& then = {});
 
     Catalog(Catalog&&) noexcept;
     Catalog& operator=(Catalog&&) noexcept;
@@ -60,6 +65,18 @@ public:
         bool done_ = false;
     };
 
+    // What runs around the COMMIT of a write transaction that appended audit entries (the
+    // audit log's sealer, catalog/audit.hpp, installs them): before_commit inside the
+    // transaction (it may throw, and then nothing is written), after_commit once it is
+    // durable, after_rollback when it was not (neither may throw).
+    struct CommitHooks {
+        std::function<void(Catalog&)> before_commit, after_commit, after_rollback;
+    };
+    void set_commit_hooks(CommitHooks h) { hooks_ = std::move(h); }
+    bool has_commit_hooks() const noexcept { return static_cast<bool>(hooks_.before_commit); }
+    // Called by audit(): this transaction changes what the audit log records.
+    void mark_audited() noexcept { audited_ = true; }
+
     // Runs f inside one BEGIN IMMEDIATE transaction: all of f's writes or none.
     template <class F>
     decltype(auto) write(F&& f) {
@@ -83,7 +100,14 @@ private:
     std::unique_ptr<Db> db_;
     std::string path_;
     std::string actor_;
+    CommitHooks hooks_;
+    bool audited_ = false;
 };
+
+// PRAGMA quick_check of an open catalog: "" when it is sound, else the first problem. Every
+// write command runs it before writing (Catalog::open with write), so a damaged catalog is
+// never written on; it reads every page (bench/RESULTS.md: the cost).
+std::string quick_check(Catalog& c);
 
 // Whether this process may write the catalog at `path`: the file, and its -wal and -shm
 // beside it (or the directory, to create them). The one answer to "may this user change the

@@ -1,5 +1,6 @@
 #include "catalog/maintenance.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -11,6 +12,7 @@
 #include "catalog/db_access.hpp"
 #include "catalog/migrations.hpp"
 #include "common/error.hpp"
+#include "common/unix_user.hpp"
 
 namespace pdai::catalog {
 
@@ -18,17 +20,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void copy_db(Db& from, Db& to, const char* doing) {
+void copy_db(Db& from, Db& to, const char* doing, int busy_timeout_ms) {
     sqlite3_backup* b = sqlite3_backup_init(to.get(), "main", from.get(), "main");
     if (!b) to.fail(sqlite3_errcode(to.get()), doing);
-    // Copy in steps so a concurrent writer is never locked out for the whole copy.
+    // Copy in steps so a concurrent writer is never locked out for the whole copy; a lock
+    // that stays taken longer than the busy timeout (with no page copied meanwhile) is busy.
     int rc;
+    int waited_ms = 0;
     do {
         rc = sqlite3_backup_step(b, 256);
-        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
-    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+        if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+            sqlite3_sleep(20);
+            waited_ms += 20;
+        } else {
+            waited_ms = 0;
+        }
+    } while ((rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && waited_ms <= busy_timeout_ms);
     sqlite3_backup_finish(b);
     if (rc != SQLITE_DONE) to.fail(rc, doing);
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa {}, sb {};
+    return ::stat(a.c_str(), &sa) == 0 && ::stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
 void collect_problems(Db& db, CheckReport& r) {
@@ -81,7 +95,7 @@ void backup_catalog(Catalog& c, const std::string& dest, bool overwrite) {
     try {
         {
             Db out(tmp.string(), Db::Mode::create, 5000);
-            copy_db(db_of(c), out, "writing the backup");
+            copy_db(db_of(c), out, "writing the backup", 5000);
             // A backup is one self-contained file: no -wal beside it.
             out.exec("PRAGMA journal_mode = DELETE");
         }
@@ -179,6 +193,13 @@ RotatedBackup backup_rotating(Catalog& c, const std::string& dir, std::optional<
 
 void restore_catalog(const std::string& src, const std::string& path, int busy_timeout_ms) {
     if (!fs::exists(src)) throw Error(Errc::not_found, "no backup at " + src);
+    if (fs::exists(path) && !writable(path))
+        throw Error(Errc::failure, "catalog " + path + " is read-only for user " + current_user(),
+                    "changing the catalog needs write access (platform admins only)");
+    // Restoring a file onto itself would wait for ever on its own locks.
+    if (same_file(src, path))
+        throw Error(Errc::usage, "cannot restore " + src + " onto itself: it is the catalog",
+                    "restore from a backup file, e.g. one 'pdai catalog backup' wrote");
     CheckReport r{src, 0, {}};
     {
         Db probe(src, Db::Mode::read_only, busy_timeout_ms);
@@ -194,7 +215,7 @@ void restore_catalog(const std::string& src, const std::string& path, int busy_t
     }
     Db to(path, Db::Mode::read_write, busy_timeout_ms);
     if (to.read_only()) to.fail(SQLITE_READONLY, "restoring");
-    copy_db(from, to, "restoring the catalog");
+    copy_db(from, to, "restoring the catalog", busy_timeout_ms);
 }
 
 void to_json(nlohmann::json& j, const RotatedBackup& r) {

@@ -304,11 +304,38 @@ INSERT INTO usage_monthly
   FROM usage_daily GROUP BY 1, 2, 3, 4, 5, 6;
 )sql";
 
+// The tamper-evident audit log (catalog/audit.hpp, pdai-audit(1)). Each entry carries the
+// SHA-256 of the one before it and its own, over its fields (a hash chain); entries written
+// before this migration have none until the first checkpoint seals them. A checkpoint, one
+// per write transaction that audits, holds the chain's head and the digest of the
+// access-control state, and is signed with the Ed25519 key of its epoch; it names the key
+// of the next epoch, whose secret replaces this one's in the key file (forward security).
+// state_tables holds, beside the signed digest, a short digest of each table, so that
+// 'pdai audit verify' can name the table that differs.
+constexpr std::string_view kV4AuditChain = R"sql(
+ALTER TABLE audit_log ADD COLUMN prev_sha256 TEXT;
+ALTER TABLE audit_log ADD COLUMN sha256 TEXT;
+CREATE TABLE audit_checkpoints (
+  epoch INTEGER PRIMARY KEY,          -- 0, 1, 2, ...: the key that signed it
+  kind TEXT NOT NULL DEFAULT 'seal' CHECK (kind IN ('genesis', 'seal')),
+  at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  audit_id INTEGER NOT NULL,          -- the last audit entry it covers; 0: none
+  chain_sha256 TEXT NOT NULL,         -- that entry's sha256; '' when none
+  state_sha256 TEXT NOT NULL,         -- the access-control state's digest
+  state_tables TEXT NOT NULL,         -- "table=<16 hex> ..." per table, to name the one that differs
+  public_key TEXT,                    -- genesis: its own key; seal: NULL (the previous next_public_key)
+  next_public_key TEXT NOT NULL,      -- the key of epoch + 1
+  signature TEXT NOT NULL,
+  superseded INTEGER NOT NULL DEFAULT 0 CHECK (superseded IN (0, 1))  -- carried over by 'catalog restore'
+);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1Admin, kV2AlgorithmsJobsLedger,
-                                                       kV3UsageMonthly};
+                                                       kV3UsageMonthly, kV4AuditChain};
     return all;
 }
 

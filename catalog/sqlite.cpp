@@ -1,5 +1,7 @@
 #include "catalog/sqlite.hpp"
 
+#include <cerrno>
+
 #include "common/error.hpp"
 
 namespace pdai::catalog {
@@ -31,6 +33,11 @@ bool Db::read_only() const { return sqlite3_db_readonly(db_.get(), "main") == 1;
 void Db::fail(int rc, std::string_view doing) const {
     const char* msg = db_ ? sqlite3_errmsg(db_.get()) : sqlite3_errstr(rc);
     std::string what = std::string(doing) + " in " + path_ + ": " + msg;
+    // A write that failed for want of space: SQLite says SQLITE_FULL, or an I/O error whose
+    // system errno is ENOSPC (EDQUOT for a quota). Either is a full disk, not a damaged file.
+    if (const int sys = db_ ? sqlite3_system_errno(db_.get()) : 0;
+        (rc & 0xff) == SQLITE_FULL || ((rc & 0xff) == SQLITE_IOERR && (sys == ENOSPC || sys == EDQUOT)))
+        throw Error(Errc::failure, what + " (the disk is full)", "free some disk space, then try again");
     switch (rc & 0xff) {
     case SQLITE_BUSY:
     case SQLITE_LOCKED:

@@ -72,6 +72,7 @@ public:
     }
     void reset();
 
+    sqlite3_stmt* raw() const noexcept { return s_.get(); }
     bool is_null(int col) const { return sqlite3_column_type(s_.get(), col) == SQLITE_NULL; }
     std::int64_t i64(int col) const { return sqlite3_column_int64(s_.get(), col); }
     double f64(int col) const { return sqlite3_column_double(s_.get(), col); }

@@ -7,8 +7,8 @@
 _pdai_node() {
     case $1 in
     'catalog') _pdai_subs='init check backup restore path' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
-    'catalog init') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
-    'catalog check') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'catalog init') _pdai_subs='' _pdai_opts='--new-audit-key' _pdai_vopts='' _pdai_args='' ;;
+    'catalog check') _pdai_subs='' _pdai_opts='--repair --grace' _pdai_vopts='--grace' _pdai_args='' ;;
     'catalog backup') _pdai_subs='' _pdai_opts='--force --dir --keep' _pdai_vopts='--dir --keep' _pdai_args='DEST' ;;
     'catalog restore') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='SRC' ;;
     'catalog path') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
@@ -52,8 +52,10 @@ _pdai_node() {
     'node import') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='FILE' ;;
     'node sync') _pdai_subs='' _pdai_opts='-n --dry-run --prune --all' _pdai_vopts='' _pdai_args='' ;;
     'node summary') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
-    'audit') _pdai_subs='list' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'audit') _pdai_subs='list verify accept' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'audit list') _pdai_subs='' _pdai_opts='--since --actor --entity --limit' _pdai_vopts='--since --actor --entity --limit' _pdai_args='' ;;
+    'audit verify') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'audit accept') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='' ;;
     'bundle') _pdai_subs='init pack lint keygen sign' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'bundle init') _pdai_subs='' _pdai_opts='--name --vendor --category --force' _pdai_vopts='--name --vendor --category' _pdai_args='DIR' ;;
     'bundle pack') _pdai_subs='' _pdai_opts='-o --output --force' _pdai_vopts='-o --output' _pdai_args='DIR' ;;

@@ -26,7 +26,7 @@ function __pdai_subcommands
         case 'node'
             printf '%s\n' add list remove import sync summary
         case 'audit'
-            printf '%s\n' list
+            printf '%s\n' list verify accept
         case 'bundle'
             printf '%s\n' init pack lint keygen sign
         case 'algo'
@@ -42,6 +42,8 @@ end
 function __pdai_value_options
     printf '%s\n' --catalog --config
     switch "$argv"
+        case 'catalog check'
+            printf '%s\n' --grace
         case 'catalog backup'
             printf '%s\n' --dir --keep
         case 'vendor add'
@@ -74,6 +76,8 @@ function __pdai_value_options
             printf '%s\n' --gpus --owner --state
         case 'audit list'
             printf '%s\n' --since --actor --entity --limit
+        case 'audit accept'
+            printf '%s\n' --reason
         case 'bundle init'
             printf '%s\n' --name --vendor --category
         case 'bundle pack'
@@ -223,7 +227,7 @@ complete -c pdai -n '__pdai_needs_subcommand' -a 'bureau' -d 'Register the burea
 complete -c pdai -n '__pdai_needs_subcommand' -a 'quota' -d 'Set and show each bureau\'s GPU budget and limits'
 complete -c pdai -n '__pdai_needs_subcommand' -a 'gpu' -d 'GPU types, their weights and prices; probe, benchmark and check GPUs'
 complete -c pdai -n '__pdai_needs_subcommand' -a 'node' -d 'Record the cluster\'s nodes, owners and GPUs'
-complete -c pdai -n '__pdai_needs_subcommand' -a 'audit' -d 'Read the audit log of catalog changes'
+complete -c pdai -n '__pdai_needs_subcommand' -a 'audit' -d 'Read and verify the tamper-evident audit log of catalog changes'
 complete -c pdai -n '__pdai_needs_subcommand' -a 'bundle' -d 'Make, check and sign algorithm bundles (see pdai-bundle(5))'
 complete -c pdai -n '__pdai_needs_subcommand' -a 'algo' -d 'Register, inspect, verify and share algorithm versions'
 complete -c pdai -n '__pdai_needs_subcommand' -a 'sync' -d 'Ingest finished Slurm jobs into the usage ledger and refresh the liens of active jobs'
@@ -234,15 +238,18 @@ complete -c pdai -n '__pdai_needs_subcommand' -a 'infer' -d 'Batch inference: on
 complete -c pdai -n '__pdai_needs_subcommand' -a 'jobs' -d 'List, inspect, cancel and wait for pdai\'s jobs'
 
 # pdai catalog
-complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'init' -d 'Create the catalog (or migrate an existing one to this pdai\'s schema)'
-complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'check' -d 'Run SQLite\'s integrity and foreign-key checks; exit 8 when a problem is found'
+complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'init' -d 'Create the catalog (or migrate an existing one to this pdai\'s schema) and its audit key'
+complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'check' -d 'Check the catalog: SQLite\'s integrity and foreign keys, the audit chain and its signatures (as \'pdai audit verify\'), and every stored bundle tree against its digests; report orphan trees and stale .incoming-* directories a crash left in the store. Exit 8 when a problem is found'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'backup' -d 'Copy the catalog to DEST with SQLite\'s online backup (safe while others write)'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'restore' -d 'Replace the catalog with backup SRC, after checking SRC\'s integrity'
 complete -c pdai -n '__pdai_needs_subcommand catalog' -a 'path' -d 'Print the catalog path pdai would use, and why'
 
 # pdai catalog init
+complete -c pdai -n '__pdai_using catalog init' -l new-audit-key -d 'Start a new audit key chain: the key is lost, or belongs to another catalog (recorded in the audit log; see pdai-audit(1))'
 
 # pdai catalog check
+complete -c pdai -n '__pdai_using catalog check' -l repair -d 'Remove the orphan trees and stale .incoming-* directories older than --grace, and print what was removed (needs write access; never touches a tree a catalog row refers to)'
+complete -c pdai -n '__pdai_using catalog check' -l grace -x -d 'With --repair: leave what changed more recently than this (90m, 1h, 0 for everything)'
 
 # pdai catalog backup
 complete -c pdai -n '__pdai_using catalog backup' -l force -d 'Replace DEST if it exists'
@@ -442,12 +449,19 @@ complete -c pdai -n '__pdai_using node sync' -l all -d 'Also list unchanged node
 
 # pdai audit
 complete -c pdai -n '__pdai_needs_subcommand audit' -a 'list' -d 'List audit entries, newest first'
+complete -c pdai -n '__pdai_needs_subcommand audit' -a 'verify' -d 'Check that the audit log is whole: recompute its hash chain, check every checkpoint\'s signature along the key chain from its first public key, and compare the live access-control state (bureaus, members, quotas, GPU types, vendor keys, algorithms) with the last checkpoint. Names the first entry, checkpoint or table that differs and exits 1; see pdai-audit(1) for what it proves'
+complete -c pdai -n '__pdai_needs_subcommand audit' -a 'accept' -d 'Sign the catalog as it is now, although it differs from the last checkpoint (a change you know of, made without pdai): records an audit.accept entry with the tables that differed and --reason'
 
 # pdai audit list
 complete -c pdai -n '__pdai_using audit list' -l since -x -d 'From a date (2026-11-01) or an age (7d, 12h)'
 complete -c pdai -n '__pdai_using audit list' -l actor -x -a '(__fish_complete_users)' -d 'Only this unix user\'s changes'
 complete -c pdai -n '__pdai_using audit list' -l entity -x -a 'algorithm algorithm_version bureau bureau_member catalog gpu_type node quota vendor vendor_key' -d 'Only this kind: vendor, bureau, quota, node, ...'
 complete -c pdai -n '__pdai_using audit list' -l limit -x -d 'At most this many entries'
+
+# pdai audit verify
+
+# pdai audit accept
+complete -c pdai -n '__pdai_using audit accept' -l reason -x -d 'Why this state is accepted (kept in the audit log)'
 
 # pdai bundle
 complete -c pdai -n '__pdai_needs_subcommand bundle' -a 'init' -d 'Write a commented example pdai.toml and bin/run into DIR'

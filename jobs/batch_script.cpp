@@ -65,6 +65,47 @@ void header(std::string& o, const PreparedJob& job) {
     export_var(o, "PDAI_OUTPUT_DIR", shell_quote(job.layout.output_dir));
 }
 
+// The check before the entrypoint, on the node that runs the job: the bundle directory must
+// be what was registered (the lists come from the catalog at submission: job_files.cpp).
+// sha256sum checks every file's content; readlink every symlink's target; find the names and
+// types of everything in it, so nothing was added, removed or swapped for a symlink. A
+// difference ends the job with 126 before the entrypoint starts, naming the entry, on stderr
+// (the job's log) and to syslog at error.
+void bundle_check(std::string& o, const PreparedJob& job) {
+    if (job.spec.algorithm.tree.empty()) return;
+    const auto& L = job.layout;
+    line(o, "# The bundle must be the one registered: checked here, before the entrypoint runs.");
+    line(o, "pdai_refuse() {");
+    line(o, "  printf 'pdai: error: %s\\n' \"$1\" >&2");
+    line(o, "  if command -v logger >/dev/null 2>&1; then logger -p user.err -t pdai \"pdai job $PDAI_JOB_ID: $1\" "
+            "2>/dev/null || true; fi");
+    if (job.spec.kind != Kind::infer) line(o, "  printf '126\\n' >" + shell_quote(L.exit_code_file));
+    line(o, "  exit 126");
+    line(o, "}");
+    line(o, "pdai_check_bundle() {");
+    line(o, "  local out line bad='' link target");
+    line(o, "  local not_run=\"differs from what was registered as $PDAI_ALGORITHM; the job did not start\"");
+    line(o, "  cd \"$PDAI_BUNDLE_DIR\" 2>/dev/null || pdai_refuse \"the bundle directory $PDAI_BUNDLE_DIR is missing; "
+            "the job did not start\"");
+    line(o, "  if ! out=$(LC_ALL=C sha256sum --check --strict --quiet " + shell_quote(L.bundle_sums) + " 2>&1); then");
+    line(o, "    while IFS= read -r line; do case $line in *': FAILED'*) bad=${line%: FAILED*}; break ;; esac; done "
+            "<<<\"$out\"");
+    line(o, "    pdai_refuse \"bundle file '${bad:-?}' $not_run\"");
+    line(o, "  fi");
+    line(o, "  while IFS=$'\\t' read -r link target; do");
+    line(o, "    [[ $(readlink -- \"$link\") == \"$target\" ]] || pdai_refuse \"bundle symlink '$link' $not_run\"");
+    line(o, "  done <" + shell_quote(L.bundle_links));
+    line(o, "  if ! LC_ALL=C find . -mindepth 1 -printf '%y %P\\n' | LC_ALL=C sort | cmp -s - " +
+                shell_quote(L.bundle_paths) + "; then");
+    line(o, "    bad=$(LC_ALL=C find . -mindepth 1 -printf '%y %P\\n' | LC_ALL=C sort | LC_ALL=C comm -3 " +
+                shell_quote(L.bundle_paths) + " - | sed -n '1s/^[[:space:]]*[a-z] //p') || true");
+    line(o, "    pdai_refuse \"bundle entry '${bad:-?}' (added, removed or of another type) $not_run\"");
+    line(o, "  fi");
+    line(o, "  cd - >/dev/null");
+    line(o, "}");
+    line(o, "pdai_check_bundle");
+}
+
 void run_body(std::string& o, const PreparedJob& job) {
     if (!job.spec.inputs.empty()) export_var(o, "PDAI_INPUT_LIST", shell_quote(job.layout.inputs_list));
     line(o, "mkdir -p \"$PDAI_OUTPUT_DIR\"");
@@ -163,6 +204,7 @@ std::string make_batch_script(const PreparedJob& job, Launcher launcher) {
     std::string o;
     o.reserve(2048);
     header(o, job);
+    bundle_check(o, job);
     switch (job.spec.kind) {
     case Kind::run: run_body(o, job); break;
     case Kind::train: train_body(o, job, launcher); break;

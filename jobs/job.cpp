@@ -34,6 +34,9 @@ Layout layout_in(const std::string& job_dir, std::string output_dir) {
     l.inputs_list = l.job_dir + "/inputs.list";
     l.resume_dir = l.job_dir + "/resume";
     l.exit_code_file = l.job_dir + "/exit_code";
+    l.bundle_sums = l.job_dir + "/bundle.sha256";
+    l.bundle_links = l.job_dir + "/bundle.links";
+    l.bundle_paths = l.job_dir + "/bundle.paths";
     l.output_dir = std::move(output_dir);
     return l;
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "bundle/manifest.hpp"
+#include "bundle/tree.hpp"
 #include "jobs/shards.hpp"
 
 namespace pdai::jobs {
@@ -34,6 +35,9 @@ struct AlgorithmInfo {
     std::string bundle_dir;  // the unpacked bundle in the store, absolute
     std::string entrypoint;  // absolute path of the entrypoint inside bundle_dir
     std::optional<bundle::InferConvention> infer;
+    // The tree as registered: the job checks bundle_dir against it before the entrypoint
+    // runs (batch_script.hpp). Empty: no check (a spec made by hand in a test).
+    std::vector<bundle::TreeEntry> tree;
     std::string ref() const { return name + "@" + version; }
 };
 
@@ -65,6 +69,10 @@ struct Layout {
     std::string inputs_list;  // inputs.list: run's --input files, one per line
     std::string resume_dir;   // resume/: where a requeued training job finds its checkpoints
     std::string exit_code_file;  // exit_code: the entrypoint's exit status (run, train)
+    // The registered tree, as the check before the entrypoint reads it: bundle.sha256 (every
+    // file, for sha256sum --check), bundle.links (symlink TAB target), bundle.paths (every
+    // entry, sorted bytewise: nothing may be added).
+    std::string bundle_sums, bundle_links, bundle_paths;
     std::string output_dir;
 
     std::string log_file(std::optional<int> task) const;  // task: array index

@@ -4,10 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
+#include <vector>
 
 #include "common/error.hpp"
 #include "common/unique_fd.hpp"
@@ -35,10 +37,33 @@ std::string inputs_text(const std::vector<std::string>& inputs) {
     return s;
 }
 
+// The registered tree in the forms the job's check reads (jobs/job.hpp, Layout).
+void write_tree_lists(const PreparedJob& job) {
+    const auto& tree = job.spec.algorithm.tree;
+    if (tree.empty()) return;
+    std::string sums, links, paths;
+    std::vector<std::string> lines;  // "<type> <path>", sorted bytewise as 'LC_ALL=C sort' does
+    for (const auto& e : tree) {
+        lines.push_back(std::string(e.type == bundle::EntryType::dir       ? "d "
+                                    : e.type == bundle::EntryType::symlink ? "l "
+                                                                           : "f ") +
+                        e.path);
+        if (e.type == bundle::EntryType::file) sums += e.sha256 + "  " + e.path + "\n";
+        if (e.type == bundle::EntryType::symlink) links += e.path + "\t" + e.link_target + "\n";
+    }
+    std::sort(lines.begin(), lines.end());
+    for (const auto& l : lines) paths += l + "\n";
+    const auto& L = job.layout;
+    write_file(L.bundle_sums, sums);
+    write_file(L.bundle_links, links);
+    write_file(L.bundle_paths, paths);
+}
+
 void write_contents(const PreparedJob& job, bool only_missing_lists) {
     const auto& L = job.layout;
     make_dir(L.logs_dir);
     write_file(L.script, job.script, 0755);
+    write_tree_lists(job);
     if (job.spec.kind == Kind::run && !job.spec.inputs.empty())
         write_file(L.inputs_list, inputs_text(job.spec.inputs));
     if (job.spec.kind == Kind::train) make_dir(L.resume_dir);

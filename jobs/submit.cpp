@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "catalog/algorithm_bundles.hpp"
 #include "catalog/algorithms.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/catalog.hpp"
@@ -272,6 +273,7 @@ JobSpec build_spec(catalog::Catalog& c, const SubmitRequest& r, const policy::Se
     s.algorithm.bundle_dir = v.store_path;
     s.algorithm.entrypoint = v.store_path + "/" + m.entrypoint;
     s.algorithm.infer = m.infer;
+    s.algorithm.tree = catalog::registered_tree(c, v, r.require_signed);
     s.resources = choose_resources(c, r, m, algo);
     if (r.kind != Kind::train && s.resources.nodes != 1)
         throw Error(Errc::usage, "--nodes is for training jobs; " + std::string(to_string(r.kind)) + " runs on one node");

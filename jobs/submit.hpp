@@ -37,6 +37,7 @@ struct SubmitRequest {
     bool requeue = false;
     std::string user;  // the submitting unix user
     std::string cwd;   // relative paths are relative to this
+    bool require_signed = false;  // pdai.conf require_signed_bundles: refuse an unsigned version
 };
 
 // Checks everything that can be checked without the backend. Errors: an unknown or revoked

@@ -4,7 +4,8 @@ set -uo pipefail
 : "${PDAI:?set PDAI to the pdai binary}"
 TEST_TMP=$(mktemp -d /tmp/pdai-cli-test.XXXXXX)
 chmod 755 "$TEST_TMP"
-trap 'rm -rf "$TEST_TMP"' EXIT
+# Stored bundle trees are read-only, directories included: make them removable first.
+trap 'chmod -R u+w "$TEST_TMP" 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
 export PDAI_CATALOG="$TEST_TMP/catalog.db"
 export HOME="$TEST_TMP/home" XDG_CONFIG_HOME="$TEST_TMP/home/.config" XDG_DATA_HOME="$TEST_TMP/home/.local/share"
 mkdir -p "$HOME"

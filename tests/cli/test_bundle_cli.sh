@@ -5,7 +5,9 @@
 source "$(dirname "$0")/lib.sh"
 
 store="$TEST_TMP/store"
-printf 'bundle_store = "%s"\nbundle_max_entries = 1000\nbundle_max_total_bytes = "64M"\n' "$store" >"$TEST_TMP/pdai.conf"
+# bundle_max_ratio = 0: the bomb below (zeros) must meet the total-size limit, which the
+# ratio check (test_hostile_input.sh) would otherwise beat to it.
+printf 'bundle_store = "%s"\nbundle_max_entries = 1000\nbundle_max_total_bytes = "64M"\nbundle_max_ratio = 0\n' "$store" >"$TEST_TMP/pdai.conf"
 printf 'bundle_store = "%s"\nrequire_signed_bundles = true\n' "$store" >"$TEST_TMP/signed.conf"
 cfg=(--config "$TEST_TMP/pdai.conf")
 b="$TEST_TMP/b"

@@ -32,9 +32,9 @@ cmd=${cmd//hanwen-ocr/scan-noop}
 mkdir -p "$TEST_TMP/lock" "$TEST_TMP/bin" "$HOME/.config/pdai"
 ln -s "$(realpath "$PDAI")" "$TEST_TMP/bin/pdai"
 
-# The platform's config, as /etc/pdai/pdai.conf would hold it (here the user's file).
+# The cron user's own settings (the catalog comes from $PDAI_CATALOG: its path is a system
+# setting, which a user's file may not hold).
 cat >"$HOME/.config/pdai/pdai.conf" <<EOF
-catalog = "$PDAI_CATALOG"
 backend = "local"
 log_file = "$TEST_TMP/pdai.log"
 log_level = "info"
@@ -81,7 +81,8 @@ for i in 1 2 3 4 5; do echo "scan $i" >"$TEST_TMP/scans/$today/page$i.png"; done
 
 # cron: /bin/sh, the crontab's PATH, HOME and LOGNAME only, no terminal at all.
 as_cron() {  # as_cron N: runs $cmd, output in $TEST_TMP/cron.N.{out,err}, exit code in $rc
-    env -i HOME="$HOME" LOGNAME="$me" SHELL=/bin/sh PATH="$TEST_TMP/bin:/usr/bin:/bin" \
+    # PDAI_CATALOG stands for /etc/pdai/pdai.conf's catalog (a crontab line may set it too).
+    env -i HOME="$HOME" LOGNAME="$me" SHELL=/bin/sh PATH="$TEST_TMP/bin:/usr/bin:/bin" PDAI_CATALOG="$PDAI_CATALOG" \
         setsid -w /bin/sh -c "$cmd" </dev/null >"$TEST_TMP/cron.$1.out" 2>"$TEST_TMP/cron.$1.err"
     rc=$?
 }
@@ -166,6 +167,9 @@ else
 fi
 
 # Bad logging settings are refused by name; a log file this user cannot open is skipped.
+# (--config stands in for the system file here; the user file above is moved out of the way,
+# or its log_file would win.)
+mv "$HOME/.config/pdai/pdai.conf" "$HOME/.config/pdai/pdai.conf.off"
 printf 'log_level = "loud"\n' >"$TEST_TMP/bad.conf"
 expect 2 "an unknown log_level is refused" -- --config "$TEST_TMP/bad.conf" vendor list
 contains "$err" "log_level must be one of" "names the allowed levels"

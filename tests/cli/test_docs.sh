@@ -209,7 +209,7 @@ for my $name (sort grep { /\.[1-9]$/ } readdir $d) {
     }
 }
 
-# pdai.conf keys: every key cli/config.cpp accepts is an item of pdai.conf(5)'s KEYS.
+# pdai.conf keys: every key app/settings.cpp accepts is an item of pdai.conf(5)'s KEYS.
 if (open my $f, '<', $config_cpp) {
     my %keys;
     while (<$f>) { $keys{$1} = 1 while /\bkey == "([a-z_]+)"/g; }
@@ -226,7 +226,7 @@ print "MISSING: $_\n" for @problems;
 printf "%d command paths checked, %d problem(s)\n", scalar @cmds, scalar @problems;
 exit(@problems ? 1 : 0);
 PERL
-if perl "$tmp/check_man.pl" "$tmp/commands.json" "$src/man" "$src/cli/config.cpp"; then
+if perl "$tmp/check_man.pl" "$tmp/commands.json" "$src/man" "$src/app/settings.cpp"; then
     ok "every command, option and config key is in its man page"
 else
     fail "man pages miss commands or options (see MISSING above)"

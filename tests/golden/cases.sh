@@ -21,6 +21,7 @@ golden global-group-without-subcommand -- vendor
 golden global-config-unknown-key --conf bad-key.conf -- vendor list
 golden global-config-bad-value --conf bad-value.conf -- vendor list
 golden global-config-missing --conf missing.conf -- vendor list
+golden global-config-deep-key --conf deep-key.conf -- vendor list
 
 # ---------------------------------------------------------------- catalog
 golden catalog-path -- catalog path
@@ -43,6 +44,12 @@ golden catalog-missing -- --catalog none.db vendor list
 golden catalog-missing-json -- --json --catalog none.db vendor list
 golden catalog-text-file -- --catalog text.db vendor list
 golden catalog-foreign-sqlite -- --catalog other.db vendor list
+golden catalog-init-foreign-sqlite -- --catalog other.db catalog init
+golden catalog-init-foreign-sqlite-json -- --json --catalog other.db catalog init
+golden catalog-restore-self -- catalog restore "$T/catalog.db"
+golden catalog-check-bad-grace -- catalog check --repair --grace soon
+golden catalog-audit-verify-unsealed -- audit verify
+golden catalog-audit-verify-unsealed-json -- --json audit verify
 golden catalog-newer-schema -- --catalog newer.db vendor list
 golden catalog-newer-schema-json -- --json --catalog newer.db vendor list
 
@@ -222,6 +229,7 @@ golden bundle-lint-wrong-key -- bundle lint bundles/shijue-faces-2.1.0.tar.gz --
 golden bundle-lint-missing -- bundle lint bundles/none.tar.gz
 golden bundle-lint-junk -- bundle lint junk.tar.gz
 golden bundle-lint-junk-json -- --json bundle lint junk.tar.gz
+golden bundle-lint-deep-key -- bundle lint deep-key-bundle
 golden bundle-pack -- bundle pack "$PDAI_SOURCE_DIR/examples/shijue-faces" -o packed/shijue.tar.gz
 golden bundle-pack-json -- --json bundle pack "$PDAI_SOURCE_DIR/examples/hanwen-ocr" -o packed/hanwen.tar.gz
 golden bundle-pack-exists -- bundle pack "$PDAI_SOURCE_DIR/examples/shijue-faces" -o packed/shijue.tar.gz
@@ -450,6 +458,29 @@ golden write-algo-unshare-json -- --json algo unshare shijue-faces --with police
 golden write-algo-unshare-not-shared -- algo unshare shijue-faces --with police
 golden write-audit-list-csv -- --csv audit list --limit 12
 golden write-audit-list-json -- --json audit list --limit 2
+golden write-audit-verify -- audit verify
+golden write-audit-verify-json -- --json audit verify
+# What a crash leaves in the store: a tree no row refers to, an unpacking directory.
+mkdir -p "$T/store/ab/ab$(printf '0%.0s' {1..62})/bin" "$T/store/.incoming-golden1"
+golden write-catalog-check-leftovers -- catalog check
+golden write-catalog-check-repair -- catalog check --repair --grace 0
+golden write-catalog-check-repair-json -- --json catalog check --repair --grace 0
+
+# ================================================================ tampered: tampered.db
+# A copy of write.db, with its audit key, changed behind pdai's back with sqlite3.
+sql "$T/write.db" ".backup '$T/tampered.db'"
+cp "$T/write.db-audit.key" "$T/tampered.db-audit.key"
+sql "$T/tampered.db" "UPDATE quotas SET budget_cuh = 99999 WHERE bureau_id = (SELECT id FROM bureaus WHERE code = 'fin')"
+use_catalog "$T/tampered.db"
+golden tampered-audit-verify -- audit verify
+golden tampered-audit-verify-json -- --json audit verify
+golden tampered-vendor-add -- vendor add late
+golden tampered-catalog-check -- catalog check
+golden tampered-audit-accept-no-reason -- audit accept
+golden tampered-audit-accept -- audit accept --reason 'fin budget raised by hand (ticket 7)'
+golden tampered-audit-verify-accepted -- audit verify
+sql "$T/tampered.db" "UPDATE audit_log SET actor = 'mallory' WHERE id = 3"
+golden tampered-audit-verify-entry -- audit verify
 
 # ================================================================ local jobs: run.db
 # Real jobs on the local backend, for submission, --wait and the records they leave. Their

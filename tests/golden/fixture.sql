@@ -208,3 +208,9 @@ UPDATE algorithm_versions SET registered_at = unixepoch('2024-09-01 14:30:00') +
 UPDATE algorithm_shares SET shared_at = unixepoch('2024-09-01 15:00:00');
 -- One minute apart in the order they were written, so the log keeps its order.
 UPDATE audit_log SET at = unixepoch('2024-09-01 08:00:00') + id * 60, actor = 'opsadmin';
+-- Rewriting the log's times and actors breaks its hash chain, as any edit of the log must
+-- (pdai-audit(1)). So the fixture leaves the log as a catalog from before the chain would
+-- have it: no hashes and no checkpoints, which its first change seals again (run.sh also
+-- removes the audit key that 'catalog init' made, whose chain this ends).
+UPDATE audit_log SET prev_sha256 = NULL, sha256 = NULL;
+DELETE FROM audit_checkpoints;

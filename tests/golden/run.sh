@@ -117,6 +117,7 @@ fx algo deprecate hanwen-ocr@1.0.0 --reason "superseded by 1.1.0"
 fx algo share shengyin-tts --with edu
 # What only Slurm and a GPU could write, and the pinning of times and actors: fixture.sql.
 sql "$T/catalog.db" <"$HERE/fixture.sql"
+rm -f "$T/catalog.db-audit.key"  # the chain fixture.sql ended (see its last lines)
 # Copies for the cases that write (their confirmations) and for the local jobs, so that the
 # listings of catalog.db never depend on which cases ran before them.
 sql "$T/catalog.db" ".backup '$T/write.db'"
@@ -155,6 +156,12 @@ head -c 20000 "$T/write.db" >truncated.db
 printf 'host,owner,gpus\ngpu12,shared,t4:2\n' >nodes-write.csv
 printf '{"host":"gpu13","owner":"health","gpus":"l40s:1"}\n' >nodes-write.jsonl
 mkdir -p empty-dir backups packed signed exported statements
+# Hostile TOML: a dotted key of 50,000 segments (100 KB), in a config and in a manifest.
+deep_key=$(printf 'a%.0s.' {1..49999})a
+printf '%s = 1\n' "$deep_key" >deep-key.conf
+mkdir -p deep-key-bundle/bin
+printf 'format = 1\nname = "deep"\n%s = 1\n' "$deep_key" >deep-key-bundle/pdai.toml
+printf '#!/bin/sh\n' >deep-key-bundle/bin/run && chmod 755 deep-key-bundle/bin/run
 
 source "$HERE/cases.sh"
 

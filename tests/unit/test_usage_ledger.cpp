@@ -267,8 +267,11 @@ TEST_CASE("migration 3 fills the monthly rollup from a version-2 catalog's daily
     const auto want = catalog::usage_report(f.c, q);
     REQUIRE(want.size() == 3);
     const std::string path = f.t.path;
-    // Back to schema 2 the way an older pdai left it: no monthly table.
-    catalog::db_of(f.c).exec("DROP TABLE usage_monthly; PRAGMA user_version = 2;");
+    // Back to schema 2 the way an older pdai left it: no monthly table (and none of what
+    // schema 4 added to the audit log).
+    catalog::db_of(f.c).exec(
+        "DROP TABLE usage_monthly; DROP TABLE audit_checkpoints; ALTER TABLE audit_log DROP COLUMN sha256; "
+        "ALTER TABLE audit_log DROP COLUMN prev_sha256; PRAGMA user_version = 2;");
     auto c = catalog::Catalog::open({path, 1000, true});
     CHECK(catalog::schema_version(catalog::db_of(c)) == catalog::latest_schema_version());
     const auto got = catalog::usage_report(c, q);
