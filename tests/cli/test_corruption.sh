@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Corruption stops writes, and the other bad states of a catalog are refused cleanly:
 #  - a catalog with pages 5-15 overwritten: 'vendor add' refuses with exit 8 and writes
-#    nothing (every write command runs PRAGMA quick_check first); 'catalog check' lists it;
+#    nothing (every write command runs PRAGMA quick_check first, over the tables but the
+#    history that grows with use); 'catalog check' lists it;
 #  - 'catalog restore X' onto X itself is refused at once (it used to wait for ever);
 #  - 'catalog init' on an unrelated, non-empty SQLite file refuses and leaves it as it was;
 #  - a failed 'catalog init' (a full disk) leaves nothing behind;
