@@ -23,6 +23,13 @@
 
 using namespace pdai::catalog;
 
+// "<prefix><n>", appended: "x" + std::to_string(n) trips GCC 12's -Wrestrict at -O3 (bug 105329).
+static std::string numbered(const char* prefix, long long n) {
+    std::string s(prefix);
+    s += std::to_string(n);
+    return s;
+}
+
 int main(int argc, char** argv) {
     if (argc < 3) {
         std::cerr << "usage: audit_log_gen CATALOG ENTRIES\n";
@@ -35,9 +42,9 @@ int main(int argc, char** argv) {
     c.write([&] {
         for (const char* t : {"a100", "h100", "t4", "l4"}) add_gpu_type(c, t, 1.0, 10.0, "nvidia", std::nullopt);
         for (int b = 0; b < 10; ++b) {
-            const auto code = "b" + std::to_string(b);
-            add_bureau(c, code, "bureau " + std::to_string(b), "");
-            for (int u = 0; u < 10; ++u) add_member(c, code, "u" + std::to_string(b * 10 + u), "member");
+            const auto code = numbered("b", b);
+            add_bureau(c, code, numbered("bureau ", b), "");
+            for (int u = 0; u < 10; ++u) add_member(c, code, numbered("u", b * 10 + u), "member");
             QuotaChange q;
             q.budget_cuh = 1000;
             set_quota(c, code, q);
@@ -60,8 +67,8 @@ int main(int argc, char** argv) {
             "INSERT INTO audit_checkpoints (epoch, kind, at, actor, audit_id, chain_sha256, state_sha256, state_tables, "
             "public_key, next_public_key, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
         for (long long i = 1; i <= n; ++i) {
-            const std::string actor = "admin" + std::to_string(i % 7);
-            const std::string bureau = "b" + std::to_string(i % 10);
+            const std::string actor = numbered("admin", i % 7);
+            const std::string bureau = numbered("b", i % 10);
             const nlohmann::json before = {{"bureau", bureau}, {"budget_cuh", 1000}, {"period", "month"}};
             const nlohmann::json after = {{"bureau", bureau}, {"budget_cuh", 1000 + i % 500}, {"period", "month"}};
             const std::string b = before.dump(), a = after.dump();

@@ -58,8 +58,10 @@ public:
     archive* get() const { return a_.get(); }
     [[noreturn]] void fail(const std::string& path, const std::string& doing) const {
         const char* why = archive_error_string(a_.get());
-        const std::string what =
-            name_ + ": unpacking " + (path.empty() ? std::string() : "'" + printable_path(path) + "': ") + doing;
+        // Appended piece by piece: "'" + std::string&& trips GCC 12's -Wrestrict at -O3 (bug 105329).
+        std::string what = name_ + ": unpacking ";
+        if (!path.empty()) what += '\'' + printable_path(path) + "': ";
+        what += doing;
         // A system call's failure (a full disk: ENOSPC, EDQUOT) is the machine's, not the
         // bundle's; libarchive's own refusals (its SECURE_* checks) carry no errno.
         if (int err = archive_errno(a_.get()); err > 0) throw_errno(what, err);

@@ -223,9 +223,10 @@ std::pair<Catalog, bool> Catalog::init(const std::string& path, int busy_timeout
     fs::path parent = fs::path(path).parent_path();
     std::vector<fs::path> made;
     for (fs::path p = parent; !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
-        made.insert(made.begin(), p);
+        made.push_back(p);
         if (p == p.parent_path()) break;
     }
+    std::reverse(made.begin(), made.end());  // outermost first, the order to create them
     InitUndo undo(path, existed, made);
     for (const auto& d : made) {
         if (!fs::create_directory(d, ec) && ec) throw_errno("cannot create directory " + d.string(), ec.value());

@@ -48,6 +48,17 @@ equals() {
     if [[ $1 != "$2" ]]; then fail "$3: got '$1', expected '$2'"; else echo "ok: $3"; fi
 }
 
+# catalog_with_store: a catalog whose bundle store is $TEST_TMP/store, named in
+# $TEST_TMP/pdai.conf, which "${c[@]}" passes; with vendor acme.
+catalog_with_store() {
+    store=$TEST_TMP/store
+    printf 'bundle_store = "%s"\n' "$store" >"$TEST_TMP/pdai.conf"
+    chmod 644 "$TEST_TMP/pdai.conf"
+    c=(--config "$TEST_TMP/pdai.conf")
+    expect 0 "init" -- "${c[@]}" catalog init
+    expect 0 "vendor" -- "${c[@]}" vendor add acme
+}
+
 # The end of every test file: fails when a check failed, and when no check ran at all (a
 # test that checks nothing must not pass).
 finish() {

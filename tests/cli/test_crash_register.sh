@@ -8,12 +8,7 @@ source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "skip: python3 is needed"; exit 77; }
 : "${TEST_TMP:?}"
 kills=${PDAI_CRASH_KILLS:-100}
-store=$TEST_TMP/store
-printf 'bundle_store = "%s"\n' "$store" >"$TEST_TMP/pdai.conf"
-chmod 644 "$TEST_TMP/pdai.conf"
-c=(--config "$TEST_TMP/pdai.conf")
-expect 0 "init" -- "${c[@]}" catalog init
-expect 0 "vendor" -- "${c[@]}" vendor add acme
+catalog_with_store
 
 # A bundle that takes a while to unpack: 400 files of 8 KiB and one of 4 MiB.
 b=$TEST_TMP/b

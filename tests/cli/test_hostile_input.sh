@@ -12,12 +12,7 @@
 source "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || { echo "skip: python3 is needed to make the hostile archives"; exit 77; }
 : "${TEST_TMP:?}"
-store=$TEST_TMP/store
-printf 'bundle_store = "%s"\n' "$store" >"$TEST_TMP/pdai.conf"
-chmod 644 "$TEST_TMP/pdai.conf"
-c=(--config "$TEST_TMP/pdai.conf")
-expect 0 "init" -- "${c[@]}" catalog init
-expect 0 "vendor" -- "${c[@]}" vendor add acme
+catalog_with_store
 h=$TEST_TMP/hostile
 mkdir -p "$h"
 
