@@ -40,4 +40,28 @@ expect 2 "require_signed_bundles = true from the system file: an unsigned bundle
 contains "$err" "is not signed, and require_signed_bundles = true" "says why"
 rm -f "$user_conf"
 expect 2 "and without any user file" -- "${c[@]}" algo register "$TEST_TMP/unsigned.tar.gz"
+
+# The same as a real unprivileged user: root's file is the system file, the user's own
+# ~/.config/pdai/pdai.conf may not turn its policy off.
+if [[ $(id -u) == 0 ]] && command -v useradd >/dev/null && command -v runuser >/dev/null; then
+    u=pdc$(($$ % 100000))
+    trap 'userdel "$u" 2>/dev/null; chmod -R u+w "$TEST_TMP" 2>/dev/null; rm -rf "$TEST_TMP"' EXIT
+    uhome=$TEST_TMP/uhome
+    useradd -M -N -d "$uhome" -s /bin/sh "$u" || { fail "useradd $u"; finish; exit 1; }
+    install -d -o "$u" "$uhome" "$uhome/.config" "$uhome/.config/pdai"
+    printf 'require_signed_bundles = false\n' >"$uhome/.config/pdai/pdai.conf"
+    chown "$u" "$uhome/.config/pdai/pdai.conf"
+    as_user() { (cd "$uhome" && runuser -u "$u" -- env -i PATH="$PATH" HOME="$uhome" PDAI_CATALOG="$PDAI_CATALOG" "$PDAI" "$@"); }
+    out=$(as_user "${c[@]}" vendor list 2>&1)
+    rc=$?
+    equals "$rc" 2 "user $u: a system setting in ~/.config/pdai/pdai.conf is refused (exit 2)"
+    contains "$out" "'require_signed_bundles' is a system setting" "user $u: names the key"
+    printf 'log_level = "warn"\n' >"$uhome/.config/pdai/pdai.conf"
+    out=$(as_user "${c[@]}" vendor list 2>&1)
+    rc=$?
+    equals "$rc" 0 "user $u: defaults only: read (exit 0)"
+    contains "$out" "acme" "user $u: the listing"
+else
+    echo "skip: the unprivileged-user case needs root, useradd and runuser"
+fi
 finish
