@@ -12,7 +12,7 @@ namespace pdai::app {
 
 Initialized init_catalog(const Context& ctx, const InitRequest& req) {
     Initialized out;
-    auto [c, created] = catalog::Catalog::init(
+    auto c = catalog::Catalog::init(
         ctx.catalog.path, ctx.settings.busy_timeout_ms, [&](catalog::Catalog& cat, bool is_new) {
             cat.set_actor(ctx.who.user);
             const bool unsealed = catalog::sealed_state(cat).epoch < 0;
@@ -23,8 +23,7 @@ Initialized init_catalog(const Context& ctx, const InitRequest& req) {
             const nlohmann::json j = {{"path", out.path}, {"created", out.created}, {"schema_version", out.schema_version}};
             cat.write([&] { catalog::audit(cat, "catalog.init", "catalog", out.path, nullptr, &j); });
             out.new_key_chain = unsealed || req.new_audit_key;
-        });
-    (void)created;
+        }).first;
     out.audit_key = ctx.audit_key_path();
     out.first_key = catalog::sealed_state(c).first_key;
     return out;

@@ -101,11 +101,8 @@ int main(int argc, char** argv) {
         }
     });
     // The key file the sealer would have left: epoch n, the secret of the next checkpoint.
-    const std::string secret = pdai::bundle::base64_encode(key.secret_key);
-    pdai::write_file_atomic(default_audit_key_path(path),
-                            "format = \"pdai-audit-key-1\"\ncatalog = \"" + path + "\"\ngenesis_public_key = \"" + genesis +
-                                "\"\nepoch = " + std::to_string(n) + "\nsecret_key = \"" + secret + "\"\n",
-                            0600, true);
+    pdai::write_file_atomic(default_audit_key_path(path), audit_key_text(path, genesis, n, key.secret_key), 0600,
+                            true);
     const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     std::cout << "wrote " << n << " audit entries and " << n << " checkpoints to " << path << " in " << s << " s\n";
     return 0;

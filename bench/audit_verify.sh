@@ -9,6 +9,8 @@
 # least any check that reads every entry could cost).
 #   bench/audit_verify.sh [BUILD_DIR] [ENTRIES]
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 build=${1:-build}
 entries=${2:-1000000}
 pdai=$build/cli/pdai
@@ -24,28 +26,14 @@ export PDAI_CATALOG=$cat
 conf=$dir/pdai.conf
 printf 'bundle_store = "%s/store"\n' "$dir" >"$conf"
 
-# best-of-N wall time in milliseconds of a command (its output discarded)
-time_ms() {
-  local n=$1 best=999999999 s e
-  shift
-  for ((i = 0; i < n; i++)); do
-    s=${EPOCHREALTIME/./}
-    "$@" >/dev/null
-    e=${EPOCHREALTIME/./}
-    (((e - s) / 1000 < best)) && best=$(((e - s) / 1000))
-  done
-  echo "$best"
-}
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
-
 echo "entries: $entries, checkpoints: $(sqlite3 -readonly "$cat" 'SELECT count(*) FROM audit_checkpoints')"
 echo "catalog: $(du -m "$cat" | cut -f1) MiB"
-base=$(time_ms 3 sha256sum "$cat")
-verify=$(time_ms 3 "$pdai" --config "$conf" audit verify)
-check=$(time_ms 3 "$pdai" --config "$conf" catalog check)
+base=$(best_ms 3 sha256sum "$cat")
+verify=$(best_ms 3 "$pdai" --config "$conf" audit verify)
+check=$(best_ms 3 "$pdai" --config "$conf" catalog check)
 vendor_no=0
 write_one() { vendor_no=$((vendor_no + 1)); "$pdai" --config "$conf" -q vendor add "bench$vendor_no$RANDOM"; }
-write=$(time_ms 3 write_one)
+write=$(best_ms 3 write_one)
 "$pdai" --config "$conf" audit verify >/dev/null || { echo "the log no longer verifies after the writes" >&2; exit 1; }
 printf '%-28s %8s ms\n' "sha256sum of the file" "$base"
 printf '%-28s %8s ms  %sx the baseline\n' "pdai audit verify" "$verify" "$(ratio "$verify" "$base")"

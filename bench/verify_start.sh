@@ -8,6 +8,8 @@
 # byte costs.
 #   bench/verify_start.sh [path/to/pdai]      env: RUNS (5), WORK (~3 GiB free)
 set -euo pipefail
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 pdai=$(realpath "${1:-$root/build/cli/pdai}")
 runs=${RUNS:-5}
@@ -25,19 +27,6 @@ for v in hanwen shijue shengyin bench; do "${p[@]}" vendor add "$v"; done
 "${p[@]}" bureau add lab --name lab
 "${p[@]}" bureau member add lab "$(id -un)"
 "${p[@]}" quota set lab --budget 1000000
-
-# best_ms RUNS CMD...: the best wall time of CMD, in milliseconds (two decimals)
-best_ms() {
-  local n=$1 best=999999999999 s e
-  shift
-  for ((i = 0; i < n; i++)); do
-    s=${EPOCHREALTIME/./}
-    "$@" >/dev/null 2>&1
-    e=${EPOCHREALTIME/./}
-    ((e - s < best)) && best=$((e - s))
-  done
-  awk -v u="$best" 'BEGIN { printf "%.2f", u / 1000 }'
-}
 
 # measure NAME: runs NAME once (an example without inputs may fail: only its job script is
 # needed), then times that script's check.

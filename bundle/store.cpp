@@ -22,11 +22,6 @@ namespace {
 
 constexpr std::string_view kIncomingPrefix = ".incoming-";
 
-void sync_dir(const std::string& dir) {
-    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) ::fsync(fd.get());
-}
-
 }  // namespace
 
 std::string default_store_root(const std::string& catalog_path) {
@@ -41,6 +36,12 @@ void seal_tree(const std::string& path) noexcept {
         if (it->is_directory(ec) && !it->is_symlink(ec)) dirs.push_back(it->path().string());
     // Deepest first: a parent made read-only first would still allow this, but keep it tidy.
     for (auto d = dirs.rbegin(); d != dirs.rend(); ++d) ::chmod(d->c_str(), 0555);
+}
+
+bool incoming_in_use(const std::string& path) noexcept {
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) return false;  // gone, or not a directory: nothing fills it
+    return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0;  // released when fd closes
 }
 
 void remove_tree(const std::string& path) noexcept {
@@ -74,8 +75,7 @@ void Store::remove_stale_incoming() const {
         if (name.rfind(kIncomingPrefix, 0) != 0) continue;
         auto t = fs::last_write_time(it->path(), ec);
         if (ec || t >= cutoff) continue;
-        UniqueFd held(::open(it->path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-        if (held && ::flock(held.get(), LOCK_EX | LOCK_NB) != 0) continue;  // a registration fills it
+        if (incoming_in_use(it->path().string())) continue;
         remove_tree(it->path().string());
     }
 }

@@ -47,6 +47,11 @@ private:
     std::string root_;
 };
 
+// Whether a registration still fills the .incoming-* directory `path` (IncomingDir holds an
+// flock on it while it lives). When that cannot be told, it counts as in use: never remove
+// what may be in use.
+bool incoming_in_use(const std::string& path) noexcept;
+
 // Removes an unpacked tree (also one whose directories a bundle made read-only).
 void remove_tree(const std::string& path) noexcept;
 

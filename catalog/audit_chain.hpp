@@ -3,6 +3,7 @@
 // For catalog/ only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -33,6 +34,11 @@ struct CheckpointFields {
 };
 // The message a checkpoint's signature covers.
 std::string checkpoint_message(const CheckpointFields& f);
+
+// The text of an audit key file (format pdai-audit-key-1): the key of `epoch` on the chain
+// that starts from `genesis_public_key`. The caller wipes it after writing it.
+std::string audit_key_text(std::string_view catalog, std::string_view genesis_public_key, std::int64_t epoch,
+                           const std::array<unsigned char, 64>& secret);
 
 // The access-control state as read through `db` (in the caller's read or write transaction).
 AccessState access_state_of(Db& db);

@@ -48,16 +48,7 @@ struct KeyFile {
     std::string public_key() const { return bundle::base64_encode(bundle::public_key_of(secret)); }
 };
 
-std::string format_key(const KeyFile& k) {
-    std::string secret = bundle::base64_encode(k.secret);
-    std::string out =
-        "# The audit signing key of pdai: SECRET. Only the platform admins (or pdaid) may read it.\n"
-        "# It changes with every audit checkpoint and signs only the next one (pdai-audit(1)).\n"
-        "format = \"" + std::string(kKeyFormat) + "\"\ncatalog = \"" + k.catalog + "\"\ngenesis_public_key = \"" +
-        k.genesis_public_key + "\"\nepoch = " + std::to_string(k.epoch) + "\nsecret_key = \"" + secret + "\"\n";
-    bundle::wipe(secret.data(), secret.size());
-    return out;
-}
+std::string format_key(const KeyFile& k) { return audit_key_text(k.catalog, k.genesis_public_key, k.epoch, k.secret); }
 
 std::optional<KeyFile> parse_key(std::string_view text) {
     KeyFile k;
@@ -124,9 +115,8 @@ void wipe_key_file(const std::string& path, std::int64_t epoch) noexcept {
 }
 
 void sync_dir_of(const std::string& path) noexcept {
-    auto dir = fs::path(path).parent_path();
-    UniqueFd fd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd) ::fsync(fd.get());
+    const auto dir = fs::path(path).parent_path();
+    sync_dir(dir.empty() ? "." : dir.string());
 }
 
 void remove_key_file(const std::string& path) noexcept {
@@ -359,6 +349,19 @@ private:
 };
 
 }  // namespace
+
+std::string audit_key_text(std::string_view catalog, std::string_view genesis_public_key, std::int64_t epoch,
+                           const std::array<unsigned char, 64>& secret) {
+    std::string b64 = bundle::base64_encode(secret);
+    std::string out =
+        "# The audit signing key of pdai: SECRET. Only the platform admins (or pdaid) may read it.\n"
+        "# It changes with every audit checkpoint and signs only the next one (pdai-audit(1)).\n"
+        "format = \"" + std::string(kKeyFormat) + "\"\ncatalog = \"" + std::string(catalog) +
+        "\"\ngenesis_public_key = \"" + std::string(genesis_public_key) + "\"\nepoch = " + std::to_string(epoch) +
+        "\nsecret_key = \"" + b64 + "\"\n";
+    bundle::wipe(b64.data(), b64.size());
+    return out;
+}
 
 void install_audit_sealer(Catalog& c, const SealOptions& o) {
     auto s = std::make_shared<Sealer>(o, 5000);

@@ -1,7 +1,5 @@
 #include "catalog/store_check.hpp"
 
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -33,13 +31,6 @@ std::int64_t age_of(const fs::path& p) {
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) return 0;
     return now_unix() - static_cast<std::int64_t>(st.st_mtime);
-}
-
-// True while a registration holds the directory (bundle::IncomingDir keeps an flock on it).
-bool in_use(const fs::path& p) {
-    UniqueFd fd(::open(p.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) return false;
-    return ::flock(fd.get(), LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
 }
 
 void scan(Catalog& c, const StoreCheckOptions& o, StoreReport& r) {
@@ -110,7 +101,7 @@ StoreReport check_store(Catalog& c, const StoreCheckOptions& o) {
         scan(c, opts, r);
         auto sweep = [&](const std::vector<std::string>& paths, bool incoming) {
             for (const auto& p : paths) {
-                if (age_of(p) < *o.repair_grace_seconds || (incoming && in_use(p))) {
+                if (age_of(p) < *o.repair_grace_seconds || (incoming && bundle::incoming_in_use(p))) {
                     r.kept.push_back(p);
                     continue;
                 }

@@ -88,4 +88,9 @@ void write_file_atomic(const std::string& path, std::string_view data, unsigned 
     f.commit();
 }
 
+void sync_dir(const std::string& dir) noexcept {
+    UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd) ::fsync(fd.get());
+}
+
 }  // namespace pdai

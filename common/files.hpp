@@ -50,6 +50,9 @@ private:
     bool done_ = false;
 };
 
+// fsyncs a directory, so that a rename or unlink in it survives a crash (best effort).
+void sync_dir(const std::string& dir) noexcept;
+
 // Writes `data` to path through an AtomicFile.
 void write_file_atomic(const std::string& path, std::string_view data, unsigned mode,
                        bool overwrite);
