@@ -54,7 +54,9 @@ slurm_at_least() {
 }
 
 log_mark() { stat -c %s "$CTLD_LOG"; }
-log_since() { tail -c +"$(($1 + 1))" "$CTLD_LOG"; }
+# `|| true`: a reader that stops at its first match (grep -q) ends tail with SIGPIPE, which
+# pipefail would take for "not found"; seen on 26.05, whose restarts log every job again.
+log_since() { tail -c +"$(($1 + 1))" "$CTLD_LOG" || true; }
 
 write_conf() { # write_conf FAIL_MODE
   cat >"$PLUGIN_CONF" <<EOF
