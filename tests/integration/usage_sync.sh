@@ -127,8 +127,16 @@ done
 pdai sync >/dev/null
 [[ $(sql "SELECT COUNT(*) FROM liens WHERE slurm_job_id = $rq") -eq 1 ]] || fail "no lien for running job $rq"
 wait_done "$rq"
-pdai sync >/dev/null
-[[ $(sql "SELECT COUNT(*) FROM usage_ledger WHERE slurm_job_id = $rq") -eq 1 ]] || fail "job $rq not ingested once"
+# sacct may say COMPLETED a moment before slurmdbd's record of the job is whole (seen once
+# in CI on 22.05): sync again for up to 10 s until the job is in the ledger, then it must be
+# there exactly once.
+for ((i = 0; i < 10; i++)); do
+  out=$(pdai --json sync)
+  [[ $(sql "SELECT COUNT(*) FROM usage_ledger WHERE slurm_job_id = $rq") -ge 1 ]] && break
+  sleep 1
+done
+[[ $(sql "SELECT COUNT(*) FROM usage_ledger WHERE slurm_job_id = $rq") -eq 1 ]] ||
+  fail "job $rq not ingested once: sync said $(tr -d '\n' <<<"$out"); ledger: $(sql "SELECT * FROM usage_ledger WHERE slurm_job_id = $rq"); sacct: $(sacct --parsable2 --noheader -X -D -j "$rq" -o JobID,State,Submit,Start,End,Account)"
 [[ $(sql "SELECT COUNT(*) FROM liens WHERE slurm_job_id = $rq") -eq 0 ]] || fail "finished job $rq still a lien"
 scontrol requeue "$rq"
 for ((i = 0; i < 50; i++)); do  # until slurmdbd shows the new run, not the old COMPLETED one
