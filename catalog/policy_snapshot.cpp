@@ -138,6 +138,24 @@ void load_liens(Db& db, const std::string& cluster, const BureauById& by_id, Pol
     if (t.step() && !t.is_null(0)) out.liens_at = t.i64(0);
 }
 
+// The node inventory, for pricing exclusive jobs: each node's owner and GPUs by type.
+void load_nodes(Db& db, policy::Snapshot& snap) {
+    auto s = db.prepare(
+        "SELECT n.id, n.host, COALESCE(b.code, ''), n.updated_at, t.name, g.count FROM nodes n "
+        "LEFT JOIN bureaus b ON b.id = n.owner_bureau_id "
+        "LEFT JOIN node_gpus g ON g.node_id = n.id LEFT JOIN gpu_types t ON t.id = g.gpu_type_id "
+        "ORDER BY n.id");
+    std::int64_t last = -1;
+    while (s.step()) {
+        if (s.i64(0) != last) {
+            last = s.i64(0);
+            snap.nodes.push_back({s.text(1), s.text(2), {}});
+            snap.inventory_at = std::max(snap.inventory_at, s.i64(3));
+        }
+        if (!s.is_null(4)) snap.nodes.back().gpus[s.text(4)] = to_int(s.i64(5));
+    }
+}
+
 }  // namespace
 
 PolicySnapshot load_policy_snapshot(Catalog& c, const SnapshotQuery& query) {
@@ -150,6 +168,7 @@ PolicySnapshot load_policy_snapshot(Catalog& c, const SnapshotQuery& query) {
     load_members(db, by_id);
     load_usage(db, query.now, by_id);
     load_liens(db, query.cluster, by_id, out);
+    load_nodes(db, out.snapshot);
     policy::index_members(out.snapshot);
     return out;
 }

@@ -105,6 +105,10 @@ std::string apply(PluginConfig& cfg, std::string_view key, std::string_view raw)
         cfg.reload_interval_ms = static_cast<int>(*n);
     } else if (key == "cluster") {
         cfg.cluster = std::string(v);
+    } else if (key == "inventory_max_age_days") {
+        const auto n = policy::detail::parse_uint(v, 3650);
+        if (!n) return "inventory_max_age_days must be a whole number of days up to 3650 (0: never stale)";
+        cfg.settings.inventory_max_age_days = static_cast<int>(*n);
     } else {
         return "unknown key '" + policy::detail::ascii_safe(key) + "'";
     }

@@ -14,6 +14,8 @@
 //   exempt_users = root                      users pdai never checks
 //   reload_interval_ms = 1000                how often the catalog is checked for changes
 //   cluster =                                read the liens of this cluster only
+//   inventory_max_age_days = 7               an exclusive job is refused (per fail_mode)
+//                                            when 'pdai node sync' is older; 0 = never
 #pragma once
 
 #include <optional>

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/unix_user.hpp"
+#include "policy/parse_util.hpp"
 
 namespace pdai::gate {
 namespace {
@@ -43,9 +44,24 @@ void QuotaGate::apply(policy::Snapshot& s, const Booking& b) noexcept {
     it->second.active_gpus += b.gpus;
 }
 
-void QuotaGate::book(Booking b) {
+std::uint64_t QuotaGate::book(Booking b) {
+    b.id = ++last_booking_id_;
     if (state_) apply(state_->loaded.snapshot, b);
     bookings_.push_back(std::move(b));
+    return bookings_.back().id;
+}
+
+void QuotaGate::release_het_job(std::thread::id thread) {
+    const auto it = het_.find(thread);
+    if (it == het_.end()) return;
+    for (const auto id : it->second.bookings) {
+        const auto b = std::find_if(bookings_.begin(), bookings_.end(),
+                                    [id](const Booking& x) { return x.id == id; });
+        if (b == bookings_.end()) continue;  // a new snapshot already holds it as a lien
+        if (state_) apply(state_->loaded.snapshot, {0, 0, b->account, {}, -b->cuh, -b->gpus});
+        bookings_.erase(b);
+    }
+    het_.erase(it);
 }
 
 void QuotaGate::install(catalog::PolicySnapshot loaded, UidNames names) {
@@ -131,23 +147,58 @@ Outcome QuotaGate::fail_mode(const policy::JobRequest& job) {
     return o;
 }
 
-Outcome QuotaGate::submit(const policy::JobRequest& job) {
+Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset) {
     std::lock_guard lock(mu_);
+    const auto thread = std::this_thread::get_id();
+    HetJob* het = nullptr;
+    if (het_offset) {
+        auto it = het_.find(thread);
+        // Offset 0, or one that does not follow this thread's last component: a new het-job.
+        if (it != het_.end() && (*het_offset == 0 || it->second.next_offset != *het_offset)) {
+            het_.erase(it);
+            it = het_.end();
+        }
+        if (it == het_.end()) it = het_.emplace(thread, HetJob{*het_offset, {}, 0}).first;
+        het = &it->second;
+        het->next_offset = *het_offset + 1;
+    }
     if (!state_) return fail_mode(job);
     Outcome o;
     o.decision = policy::evaluate(state_->loaded.snapshot, config_.settings, job);
-    const Decision& d = o.decision;
+    Decision& d = o.decision;
     o.allow = d.admitted();
+    if (d.reason == Reason::no_inventory && config_.fail_mode == FailMode::open) {
+        // Like an unreadable catalog: pdai cannot price the job, and the site chose open.
+        o.allow = true;
+        o.by_fail_mode = true;
+        d.verdict = Verdict::admit;
+        d.message += " (admitted unpriced: fail_mode=open)";
+        ++counters_.fail_open;
+        return o;
+    }
     if (d.verdict == Verdict::exempt) {
         ++counters_.exempt;
     } else if (d.verdict == Verdict::admit) {
         ++counters_.admitted;
         if (d.bound_cuh > 0 || d.concurrent_gpus > 0) {
             const std::int64_t at = job.submit_time ? job.submit_time : state_->loaded.snapshot.taken_at;
-            book({at, d.account, job.user, d.bound_cuh, d.concurrent_gpus});
+            const auto id = book({0, at, d.account, job.user, d.bound_cuh, d.concurrent_gpus});
+            if (het) {
+                het->bookings.push_back(id);
+                het->cuh += d.bound_cuh;
+            }
         }
     } else {
         ++counters_.refused;
+        if (het && !het->bookings.empty()) {
+            // Slurm drops the whole het-job: what its earlier components booked goes too.
+            const std::string earlier = *het_offset == 1 ? std::string("component 0")
+                                                           : "components 0-" + std::to_string(*het_offset - 1);
+            d.message += " (het-job component " + std::to_string(*het_offset) +
+                         ": what is left already counts its " + earlier + ", " +
+                         policy::detail::format_number(het->cuh, 2) + " CUH)";
+            release_het_job(thread);
+        }
     }
     return o;
 }
@@ -297,13 +348,16 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     catalog::Lien now_lien = *old;
     now_lien.account = priced ? d.account : job.account.value_or(old->account);
     now_lien.gpus = job.gpus.count;
-    now_lien.gpu_type = priced && !d.gpu_type.empty() ? std::optional(d.gpu_type) : job.gpus.type;
+    // Several types ("a100+t4") are no one type: a later change prices them as untyped.
+    now_lien.gpu_type = priced && !d.gpu_type.empty() && job.gpus.mixed.empty() && d.whole_node.empty()
+                            ? std::optional(d.gpu_type)
+                            : job.gpus.type;
     now_lien.time_limit_minutes = job.time_limit_minutes;
     now_lien.nodes = std::max(old->nodes, new_nodes);
     now_lien.bound_cuh = priced ? d.bound_cuh : 0.0;
     now_lien.concurrent_gpus = priced ? d.concurrent_gpus : 0;
-    book({m.now, old->account, {}, -old->bound_cuh, -old->concurrent_gpus});
-    book({m.now, now_lien.account, {}, now_lien.bound_cuh, now_lien.concurrent_gpus});
+    book({0, m.now, old->account, {}, -old->bound_cuh, -old->concurrent_gpus});
+    book({0, m.now, now_lien.account, {}, now_lien.bound_cuh, now_lien.concurrent_gpus});
     changed_.insert_or_assign(key, Changed{m.now, now_lien});
     return allow(d.message);
 }

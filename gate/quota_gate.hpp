@@ -19,6 +19,11 @@
 // next sync), and allowed otherwise, since then the job holds no GPUs. Lowering a job's
 // bound and GPUs is always allowed.
 //
+// A het-job reaches the plugin as one submit() per component, offsets 0, 1, ..., in one
+// slurmctld thread, and Slurm rejects the whole het-job when any component is refused. So
+// the gate prices it as one request: each component is evaluated with the earlier ones
+// booked, and a refused component releases every booking of its het-job.
+//
 // Thread-safe: one small mutex; decisions never wait for the catalog.
 #pragma once
 
@@ -27,6 +32,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -82,7 +88,9 @@ public:
     bool available() const;
 
     // Hot path: decides one submission; on admit the job's bound is booked at once.
-    Outcome submit(const policy::JobRequest& job);
+    // het_offset: the component's offset in its het-job (job_desc_msg_t's het_job_offset);
+    // nullopt for a plain job.
+    Outcome submit(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset = std::nullopt);
     Outcome modify(const ModifyRequest& change);
 
     // The user name of `uid`: from the installed snapshot (no system call), else from a
@@ -95,6 +103,7 @@ public:
 
 private:
     struct Booking {
+        std::uint64_t id;  // 0 until book() numbers it
         std::int64_t at;   // unix seconds
         std::string account;
         std::string user;  // who submitted (empty for modify deltas)
@@ -105,13 +114,19 @@ private:
         std::int64_t at;
         catalog::Lien lien;
     };
+    struct HetJob {  // the components of one het-job admitted so far, in submit order
+        std::uint32_t next_offset = 0;
+        std::vector<std::uint64_t> bookings;
+        double cuh = 0;
+    };
     struct State {
         catalog::PolicySnapshot loaded;  // loaded.snapshot includes the bookings
         UidNames names;
     };
 
     static void apply(policy::Snapshot& s, const Booking& b) noexcept;
-    void book(Booking b);
+    std::uint64_t book(Booking b);
+    void release_het_job(std::thread::id thread);
     Outcome fail_mode(const policy::JobRequest& job);
     Outcome unpriced(const ModifyRequest& change, const std::string& why);
     std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
@@ -121,6 +136,8 @@ private:
     std::unique_ptr<State> state_;
     std::vector<Booking> bookings_;
     std::unordered_map<std::string, Changed> changed_;  // by "jobid" / "jobid_task"
+    std::unordered_map<std::thread::id, HetJob> het_;    // by the submitting slurmctld thread
+    std::uint64_t last_booking_id_ = 0;
     std::unordered_map<std::uint32_t, std::string> name_cache_;
     GateCounters counters_;
 };

@@ -44,22 +44,28 @@ bool valid_type_name(std::string_view s) {
     });
 }
 
-// Merges b into a; `sum` adds counts (entries of one string), otherwise the larger count wins
-// (fields that Slurm must satisfy together). Returns an error text or empty.
+// Merges b into a; `sum` adds counts (entries of one string), otherwise each type takes the
+// larger count (fields that Slurm must satisfy together). Returns an error text or empty.
 std::string merge(GpuAsk& a, const GpuAsk& b, bool sum) {
     if (b.count == 0) return {};
     if (a.count == 0) {
         a = b;
         return {};
     }
-    if (a.type && b.type && *a.type != *b.type) {
-        return "GPUs of two types (" + ascii_safe(*a.type) + " and " + ascii_safe(*b.type) +
-               ") in one job; pdai prices one GPU type per job, so submit one job per type";
+    const auto combine = [&](std::int64_t x, std::int64_t y) {
+        return sum ? std::min<std::int64_t>(x + y, kMaxGpusPerJob + 1) : std::max(x, y);
+    };
+    const bool untyped = (!a.type && a.mixed.empty()) || (!b.type && b.mixed.empty());
+    if (untyped) {  // untyped GPUs may be any type: the whole ask is priced as untyped
+        a = GpuAsk{static_cast<int>(combine(a.count, b.count)), std::nullopt};
+    } else {
+        auto counts = a.by_type();
+        std::int64_t total = 0;
+        for (const auto& [t, n] : b.by_type()) counts[t] = static_cast<int>(combine(counts[t], n));
+        for (const auto& [t, n] : counts) total += n;
+        if (total > kMaxGpusPerJob) return "more than " + std::to_string(kMaxGpusPerJob) + " GPUs";
+        a = gpu_ask_of_types(counts);
     }
-    if (!b.type) a.type.reset();  // untyped GPUs may be any type
-    a.count = sum ? static_cast<int>(
-                        std::min<std::int64_t>(std::int64_t{a.count} + b.count, kMaxGpusPerJob + 1))
-                  : std::max(a.count, b.count);
     if (a.count > kMaxGpusPerJob) return "more than " + std::to_string(kMaxGpusPerJob) + " GPUs";
     return {};
 }
@@ -132,13 +138,17 @@ Parsed<GpuAsk> parse_gpu_tres(std::string_view tres) {
     return Parsed<GpuAsk>::ok(total);
 }
 
-Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) {
+std::int64_t node_count(const JobShape& shape) {
     std::int64_t nodes = std::max(at_least_1(shape.min_nodes), at_least_1(shape.max_nodes));
     if (shape.num_tasks && shape.ntasks_per_node && *shape.ntasks_per_node > 0) {
         nodes = std::max<std::int64_t>(
             nodes, (*shape.num_tasks + *shape.ntasks_per_node - 1) / *shape.ntasks_per_node);
     }
-    nodes = saturate(nodes);
+    return saturate(nodes);
+}
+
+Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) {
+    const std::int64_t nodes = node_count(shape);
     const std::int64_t tasks = saturate(
         std::max({at_least_1(shape.num_tasks), at_least_1(shape.ntasks_per_node) * nodes, nodes}));
     const std::int64_t sockets = saturate(at_least_1(shape.sockets_per_node) * nodes);
@@ -158,8 +168,13 @@ Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) 
                                         " GPUs, more than pdai accepts in one job (" +
                                         std::to_string(kMaxGpusPerJob) + ")");
         }
-        if (auto err = merge(total, GpuAsk{static_cast<int>(n), one->type}, /*sum=*/false);
-            !err.empty()) {
+        GpuAsk scaled{static_cast<int>(n), one->type};
+        if (!one->mixed.empty()) {
+            auto counts = one->mixed;
+            for (auto& [t, c] : counts) c = static_cast<int>(std::int64_t{c} * mult);  // <= n
+            scaled = gpu_ask_of_types(counts);
+        }
+        if (auto err = merge(total, scaled, /*sum=*/false); !err.empty()) {
             return Parsed<GpuAsk>::fail(std::move(err));
         }
     }
@@ -187,9 +202,35 @@ Parsed<GpuAsk> parse_cli_gpus(std::string_view text) {
     return Parsed<GpuAsk>::ok(std::move(ask));
 }
 
+std::map<std::string, int, std::less<>> GpuAsk::by_type() const {
+    if (!mixed.empty()) return mixed;
+    if (type && count > 0) return {{*type, count}};
+    return {};
+}
+
+GpuAsk gpu_ask_of_types(const std::map<std::string, int, std::less<>>& counts) {
+    GpuAsk ask;
+    for (const auto& [t, n] : counts) {
+        if (n <= 0) continue;
+        ask.count += n;
+        ask.mixed.emplace(t, n);
+    }
+    if (ask.mixed.size() == 1) {
+        ask.type = ask.mixed.begin()->first;
+        ask.mixed.clear();
+    }
+    return ask;
+}
+
 std::string describe(const GpuAsk& ask) {
     const std::string gpus = ask.count == 1 ? " GPU" : " GPUs";
     if (ask.count == 0) return "no GPUs";
+    if (!ask.mixed.empty()) {
+        std::string out;
+        for (const auto& [t, n] : ask.mixed)
+            out += (out.empty() ? "" : " + ") + std::to_string(n) + " x " + ascii_safe(t);
+        return out + " GPUs";
+    }
     if (ask.type) return std::to_string(ask.count) + " x " + ascii_safe(*ask.type) + gpus;
     return std::to_string(ask.count) + gpus + " (any type)";
 }

@@ -12,6 +12,8 @@ JobRequest build_request(const JobAsk& a) {
     if (a.account && !a.account->empty()) job.account = a.account;
     job.user = a.user;
     job.submit_time = a.submit_time;
+    job.exclusive = a.exclusive;
+    job.nodes = static_cast<int>(node_count(a.shape));
     switch (a.time.kind) {
     case TimeAsk::Kind::not_given: break;
     case TimeAsk::Kind::unlimited: job.time_limit_minutes = 0; break;

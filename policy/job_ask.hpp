@@ -36,6 +36,7 @@ struct JobAsk {
     std::string array;  // array_inx, unexpanded ("0-15%4"); "" = not an array
     TimeAsk time;
     std::int64_t submit_time = 0;  // Unix seconds
+    bool exclusive = false;        // --exclusive: whole nodes (job_desc_msg_t's shared == 0)
 };
 
 // Never throws for bad input: a TRES string or an array spec it cannot read becomes

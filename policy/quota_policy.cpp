@@ -121,12 +121,14 @@ public:
                                                 " is not active, so it cannot run jobs; ask "
                                                 "the platform admin to reactivate it");
         }
-        if (job_.gpus.count < 0 || job_.array_tasks < 1) {
+        gpus_ = job_.gpus;
+        if (job_.exclusive && !whole_nodes(*b)) return d_;
+        if (gpus_.count < 0 || job_.array_tasks < 1) {
             return refuse(Reason::bad_request,
-                          "GPU count " + std::to_string(job_.gpus.count) + " or array size " +
+                          "GPU count " + std::to_string(gpus_.count) + " or array size " +
                               std::to_string(job_.array_tasks) + " is out of range");
         }
-        if (job_.gpus.count == 0) {
+        if (gpus_.count == 0) {
             d_.verdict = Verdict::admit;
             d_.reason = Reason::no_gpus;
             d_.message = "pdai: admitted to " + bureau_name(*b) + ": the job asks for no GPUs";
@@ -136,6 +138,60 @@ public:
     }
 
 private:
+    // Rule 5: an exclusive job holds every GPU of its nodes. False after refusing.
+    bool whole_nodes(const Bureau& b) {
+        const std::string advice =
+            "; an exclusive job gets every GPU of its nodes, so pdai prices it from the node "
+            "inventory: ask the platform admin to run 'pdai node sync'";
+        if (snap_.nodes.empty()) {
+            refuse(Reason::no_inventory, "pdai has no node inventory" + advice);
+            return false;
+        }
+        const std::int64_t now = job_.submit_time != 0 ? job_.submit_time : snap_.taken_at;
+        const std::int64_t max_age = std::int64_t{settings_.inventory_max_age_days} * 86400;
+        if (max_age > 0 && now - snap_.inventory_at > max_age) {
+            refuse(Reason::no_inventory, "the node inventory is " +
+                                             std::to_string((now - snap_.inventory_at) / 86400) +
+                                             " days old" + advice);
+            return false;
+        }
+        // The dearest node it may land on that holds what it asks for; none: price the ask.
+        double dearest_weight = 0;
+        for (const auto& [name, t] : snap_.gpu_types) dearest_weight = std::max(dearest_weight, t.weight);
+        const std::int64_t nodes = std::max(job_.nodes, 1);
+        const NodeGpus* largest = nullptr;
+        double largest_rate = -1;
+        std::int64_t largest_count = -1;
+        for (const auto& n : snap_.nodes) {
+            if (!n.owner.empty() && n.owner != b.code) continue;
+            double rate = 0;
+            std::int64_t count = 0;
+            for (const auto& [type, c] : n.gpus) {
+                const auto it = snap_.gpu_types.find(type);
+                rate += c * (it != snap_.gpu_types.end() ? it->second.weight : dearest_weight);
+                count += c;
+            }
+            bool holds = count * nodes >= gpus_.count;
+            for (const auto& [type, want] : gpus_.by_type()) {
+                const auto have = n.gpus.find(type);
+                holds = holds && have != n.gpus.end() && have->second * nodes >= want;
+            }
+            if (!holds) continue;
+            if (rate > largest_rate || (rate == largest_rate && count > largest_count)) {
+                largest = &n;
+                largest_rate = rate;
+                largest_count = count;
+            }
+        }
+        if (!largest) return true;
+        auto counts = largest->gpus;
+        for (auto& [type, c] : counts)
+            c = static_cast<int>(std::min<std::int64_t>(c * nodes, kMaxGpusPerJob));
+        gpus_ = gpu_ask_of_types(counts);
+        d_.whole_node = largest->host;
+        return true;
+    }
+
     Decision exempt(Reason r, const std::string& why) {
         d_.verdict = Verdict::exempt;
         d_.reason = r;
@@ -224,27 +280,65 @@ private:
         return snap_.find_bureau(mine[0]);
     }
 
-    // The GPU type the job is priced at, or nullptr after refusing.
-    const GpuType* price(const Bureau& b) {
+    // What the job's GPUs cost per GPU-hour: one type, each named type at its own weight, or
+    // an untyped request at the dearest type allowed. False after refusing.
+    struct Priced {
+        std::string name;  // "a100", or "a100+t4" for several types
+        double weight = 0, price_cny = 0;  // per GPU-hour, averaged over the job's GPUs
+    };
+    std::optional<Priced> price(const Bureau& b) {
         const auto allowed = allowed_types(snap_, b);
-        if (job_.gpus.type) {
-            const std::string& name = *job_.gpus.type;
-            const auto it = snap_.gpu_types.find(name);
-            if (it == snap_.gpu_types.end()) {
-                refuse(Reason::unknown_gpu_type, "unknown GPU type '" + ascii_safe(name) + "'; " +
-                                                     bureau_name(b) +
-                                                     " may use: " + type_names(allowed));
-                return nullptr;
+        const auto counts = gpus_.by_type();
+        if (!counts.empty()) {
+            std::vector<std::string> unknown, forbidden;
+            Priced p;
+            for (const auto& [name, n] : counts) {
+                const auto it = snap_.gpu_types.find(name);
+                if (it == snap_.gpu_types.end()) {
+                    unknown.push_back("'" + ascii_safe(name) + "'");
+                    continue;
+                }
+                if (std::find(allowed.begin(), allowed.end(), &it->second) == allowed.end()) {
+                    forbidden.push_back("'" + ascii_safe(name) + "'");
+                    continue;
+                }
+                const GpuType& t = it->second;
+                if (!(t.weight >= 0) || !std::isfinite(t.weight)) {
+                    refuse(Reason::bad_config, "GPU type '" + ascii_safe(t.name) + "' has weight " +
+                                                   format_number(t.weight, 3) +
+                                                   "; ask the platform admin to fix it");
+                    return std::nullopt;
+                }
+                p.name += (p.name.empty() ? "" : "+") + t.name;
+                p.weight += n * t.weight;
+                p.price_cny += n * t.price_cny;
             }
-            if (std::find(allowed.begin(), allowed.end(), &it->second) == allowed.end()) {
+            if (!unknown.empty()) {
+                refuse(Reason::unknown_gpu_type,
+                       "unknown " + (unknown.size() > 1 ? std::string("GPU types ") : "GPU type ") +
+                           join(unknown, " and ") + "; " + bureau_name(b) +
+                           " may use: " + type_names(allowed));
+                return std::nullopt;
+            }
+            if (!forbidden.empty()) {
+                std::string example;
+                if (counts.size() == 1)
+                    example = " (e.g. --gres=gpu:" +
+                              (allowed.empty() ? std::string("TYPE") : ascii_safe(allowed[0]->name)) +
+                              ":" + std::to_string(gpus_.count) + ")";
                 refuse(Reason::gpu_type_not_allowed,
-                       bureau_name(b) + " may not use GPU type '" + ascii_safe(name) +
-                           "'; allowed: " + type_names(allowed) + " (e.g. --gres=gpu:" +
-                           (allowed.empty() ? std::string("TYPE") : ascii_safe(allowed[0]->name)) +
-                           ":" + std::to_string(job_.gpus.count) + ")");
-                return nullptr;
+                       bureau_name(b) + " may not use " +
+                           (forbidden.size() > 1 ? std::string("GPU types ") : "GPU type ") +
+                           join(forbidden, " and ") + "; allowed: " + type_names(allowed) + example);
+                return std::nullopt;
             }
-            return &it->second;
+            if (counts.size() == 1) {  // exactly the type's figures, without a float round trip
+                const GpuType& t = snap_.gpu_types.find(counts.begin()->first)->second;
+                return Priced{t.name, t.weight, t.price_cny};
+            }
+            p.weight /= gpus_.count;
+            p.price_cny /= gpus_.count;
+            return p;
         }
         // Untyped: Slurm may place it on any type the bureau can reach, so charge the dearest.
         const GpuType* dearest = nullptr;
@@ -255,10 +349,16 @@ private:
             refuse(Reason::no_gpu_type, bureau_name(b) +
                                             " has no GPU type it may use; ask the platform admin "
                                             "to configure GPU types and its allowed types");
-            return nullptr;
+            return std::nullopt;
+        }
+        if (!(dearest->weight >= 0) || !std::isfinite(dearest->weight)) {
+            refuse(Reason::bad_config, "GPU type '" + ascii_safe(dearest->name) + "' has weight " +
+                                           format_number(dearest->weight, 3) +
+                                           "; ask the platform admin to fix it");
+            return std::nullopt;
         }
         d_.priced_untyped = true;
-        return dearest;
+        return Priced{dearest->name, dearest->weight, dearest->price_cny};
     }
 
     Decision gpu_rules(const Bureau& b) {
@@ -266,19 +366,14 @@ private:
         const std::int64_t at_once = job_.array_throttle && *job_.array_throttle > 0
                                          ? std::min<std::int64_t>(tasks, *job_.array_throttle)
                                          : tasks;
-        d_.gpus = job_.gpus.count;
+        d_.gpus = gpus_.count;
         d_.array_tasks = job_.array_tasks;
-        d_.concurrent_gpus = std::int64_t{job_.gpus.count} * at_once;
+        d_.concurrent_gpus = std::int64_t{gpus_.count} * at_once;
 
-        const GpuType* type = price(b);
+        const auto type = price(b);
         if (!type) return d_;
         d_.gpu_type = type->name;
         d_.weight = type->weight;
-        if (!(type->weight >= 0) || !std::isfinite(type->weight)) {
-            return refuse(Reason::bad_config, "GPU type '" + ascii_safe(type->name) +
-                                                  "' has weight " + format_number(type->weight, 3) +
-                                                  "; ask the platform admin to fix it");
-        }
 
         // 0 minutes is "no limit" in Slurm; the site default stands in only when none was given.
         int limit = 0;
@@ -306,7 +401,7 @@ private:
                     "); ask for --time=" + format_slurm_time(*b.max_time_minutes) + " or less");
         }
 
-        const double gpu_hours = static_cast<double>(tasks) * job_.gpus.count * (limit / 60.0);
+        const double gpu_hours = static_cast<double>(tasks) * gpus_.count * (limit / 60.0);
         d_.bound_cuh = gpu_hours * type->weight;
         d_.cost_cny = gpu_hours * type->price_cny;
         if (!(d_.bound_cuh <= d_.remaining_cuh + kEpsilonCuh)) return over_budget(b);
@@ -323,14 +418,32 @@ private:
 
     // "16 tasks x 2 GPUs x 3h x 1.5 CUH/GPU-h = 144 CUH"
     std::string need_text() const { return need_text(format_number(d_.bound_cuh, cuh_decimals_)); }
+    // Several types: "(1 x a100 x 2 + 4 x t4 x 0.5 CUH/GPU-h) x 2h = 8 CUH".
     std::string need_text(const std::string& bound) const {
         std::string s;
         if (d_.array_tasks > 1) s = std::to_string(d_.array_tasks) + " tasks x ";
+        if (!gpus_.mixed.empty()) {
+            std::string parts;
+            for (const auto& [name, n] : gpus_.mixed) {
+                const auto it = snap_.gpu_types.find(name);
+                const double w = it == snap_.gpu_types.end() ? 0.0 : it->second.weight;
+                parts += (parts.empty() ? "" : " + ") + std::to_string(n) + " x " +
+                         ascii_safe(name) + " x " + format_number(w, 3);
+            }
+            return s + "(" + parts + " CUH/GPU-h) x " + hours_text(d_.time_limit_minutes) +
+                   " = " + bound + " CUH" + whole_node_text();
+        }
         s += gpus_text(d_.gpus) + " x " + hours_text(d_.time_limit_minutes) + " x " +
              format_number(d_.weight, 3) + " CUH/GPU-h = " + bound + " CUH";
         s += " (" + ascii_safe(d_.gpu_type) +
              (d_.priced_untyped ? ", the dearest type allowed, as no type was named)" : ")");
-        return s;
+        return s + whole_node_text();
+    }
+
+    std::string whole_node_text() const {
+        if (d_.whole_node.empty()) return {};
+        return ", for every GPU of " + (job_.nodes > 1 ? std::to_string(job_.nodes) + " nodes like " : std::string("a node like ")) +
+               ascii_safe(d_.whole_node) + " (--exclusive)";
     }
 
     std::string left_text(const Bureau& b) const {
@@ -367,7 +480,7 @@ private:
                                      " or less");
             }
             const double per_gpu = static_cast<double>(d_.array_tasks) * hours * w;
-            if (per_gpu > 0 && d_.gpus > 1) {
+            if (per_gpu > 0 && d_.gpus > 1 && gpus_.mixed.empty()) {
                 auto g = largest_fitting(per_gpu);
                 if (g > 0) change.push_back("ask for " + gpus_text(g) + " or fewer per task");
             }
@@ -435,6 +548,7 @@ private:
     const Snapshot& snap_;
     const Settings& settings_;
     const JobRequest& job_;
+    GpuAsk gpus_;  // what is priced: the job's GPUs, or its whole nodes' (rule 5)
     PeriodRange period_;
     Decision d_;
     int cuh_decimals_ = 2;
@@ -501,6 +615,7 @@ std::string_view to_string(Decision::Reason r) noexcept {
         case Reason::time_over_max: return "time_over_max";
         case Reason::over_budget: return "over_budget";
         case Reason::over_gpu_cap: return "over_gpu_cap";
+        case Reason::no_inventory: return "no_inventory";
         case Reason::internal_error: return "internal_error";
     }
     return "internal_error";

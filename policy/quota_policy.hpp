@@ -12,16 +12,22 @@
 //     --account; two or more bureaus: refuse listing them. An account pdai does not know:
 //     refuse. Accounts match exactly or in lower case (Slurm's accounts are case-insensitive).
 //  4. The user must be a member of the bureau, and the bureau active.
-//  5. A job with no GPUs is admitted with bound 0 (reason no_gpus): it costs no CUH, so time
+//  5. An exclusive job (--exclusive) is given every GPU of the nodes it lands on, asked for
+//     or not: it is priced at JobRequest::nodes x the GPUs of the dearest node (at the types'
+//     weights) it may land on: shared or owned by its bureau, and holding the GPUs it asks
+//     for (when none does, the ask is priced as usual), from the node inventory. No inventory, or one older than Settings::inventory_max_age_days: refused
+//     (reason no_inventory; the plugin then follows its fail mode).
+//  6. A job with no GPUs is admitted with bound 0 (reason no_gpus): it costs no CUH, so time
 //     and GPU rules do not apply, but it still needs a bureau it belongs to (rules 3-4).
-//  6. GPU type: a named type must be known and allowed for the bureau; an untyped request is
-//     priced at the bureau's dearest allowed type (highest weight), since it may land there.
-//  7. Time limit: required (Settings::default_time_minutes stands in when set); 0 means "no
+//  7. GPU type: every named type must be known and allowed for the bureau, and each is priced
+//     at its own weight (one job may ask for several types); an untyped request is priced at
+//     the bureau's dearest allowed type (highest weight), since it may land there.
+//  8. Time limit: required (Settings::default_time_minutes stands in when set); 0 means "no
 //     limit" in Slurm and is refused the same way; it must not exceed Bureau::max_time_minutes.
-//  8. Budget: bound = GPUs x hours x weight x array tasks; remaining = budget - used - liens;
+//  9. Budget: bound = GPUs x hours x weight x array tasks; remaining = budget - used - liens;
 //     admitted when bound <= remaining (+ kEpsilonCuh for float rounding). The array throttle
 //     does not lower the bound: every task still runs and is charged, only fewer at once.
-//  9. Concurrent GPUs: active_gpus + GPUs x min(tasks, throttle) <= max_gpus. The throttle
+// 10. Concurrent GPUs: active_gpus + GPUs x min(tasks, throttle) <= max_gpus. The throttle
 //     counts here: Slurm never runs more than `throttle` tasks of the array at once.
 //
 // Admission is evaluated against the period containing JobRequest::submit_time (see
@@ -66,9 +72,18 @@ struct Bureau {
     std::int64_t active_gpus = 0;                // GPUs held by running or pending admitted jobs
 };
 
+// One node of the inventory ('pdai node sync').
+struct NodeGpus {
+    std::string host;
+    std::string owner;                              // bureau code; empty: shared
+    std::map<std::string, int, std::less<>> gpus;  // GPU type -> count
+};
+
 struct Snapshot {
     std::map<std::string, Bureau, std::less<>> by_account;
     std::map<std::string, GpuType, std::less<>> gpu_types;
+    std::vector<NodeGpus> nodes;    // empty: no inventory
+    std::int64_t inventory_at = 0;  // Unix seconds: the newest node update
     // user -> accounts of the bureaus listing them; rebuild with index_members().
     std::map<std::string, std::vector<std::string>, std::less<>> bureaus_of_user;
     std::int64_t taken_at = 0;  // Unix seconds
@@ -89,6 +104,8 @@ struct Settings {
     std::optional<int> default_time_minutes;
     std::set<std::string, std::less<>> exempt_accounts;
     std::set<std::string, std::less<>> exempt_users;
+    // An exclusive job is refused when the node inventory is older than this; 0 = never.
+    int inventory_max_age_days = 7;
 };
 
 struct JobRequest {
@@ -100,6 +117,8 @@ struct JobRequest {
     // Minutes; nullopt = not given (NO_VAL, or INFINITE); 0 = no limit, as in Slurm.
     std::optional<int> time_limit_minutes = {};
     std::int64_t submit_time = 0;  // Unix seconds; 0 = snapshot.taken_at
+    bool exclusive = false;        // whole nodes: --exclusive (rule 5)
+    int nodes = 1;                 // the most nodes the job may get (node_count())
     // Set when the caller could not parse the GPU request or array; refused with this text
     // unless the job is exempt.
     std::string request_error = {};
@@ -127,6 +146,7 @@ struct Decision {
         time_over_max,
         over_budget,
         over_gpu_cap,
+        no_inventory,    // an exclusive job, and no node inventory (or a stale one) to price it
         internal_error,  // evaluate() caught an exception (out of memory)
     };
 
@@ -140,8 +160,9 @@ struct Decision {
     int array_tasks = 1;
     std::int64_t concurrent_gpus = 0;  // gpus x min(tasks, throttle); admit() adds these
     int time_limit_minutes = 0;        // the limit priced (the job's, or the default)
-    std::string gpu_type;              // the type priced; empty when no GPUs
+    std::string gpu_type;              // the type priced ("a100+t4": several); empty: no GPUs
     bool priced_untyped = false;       // gpu_type was chosen for an untyped request
+    std::string whole_node;            // exclusive: the node whose GPUs were priced
     double weight = 0.0;               // CUH per GPU-hour of gpu_type
     double bound_cuh = 0.0;            // whole job / array
     double remaining_cuh = 0.0;        // before this job

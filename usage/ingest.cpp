@@ -164,10 +164,17 @@ std::optional<catalog::LienRow> to_lien(const ActiveJob& job, const IngestContex
     l.time_limit_minutes = job.time_limit_minutes;
     l.state = job.state;
     PricedType p;
-    if (job.gpu_type && ctx.gpu_types.count(*job.gpu_type)) {
+    const auto* d = dearest(ctx);
+    if (!job.gpu_mix.empty()) {  // each type at its own weight, an unknown one at the dearest
+        for (const auto& [type, n] : job.gpu_mix) {
+            const auto it = ctx.gpu_types.find(type);
+            const double w = it != ctx.gpu_types.end() ? it->second.weight : d ? d->second.weight : 0.0;
+            p.weight += n * w / std::max(job.gpus, 1);
+        }
+    } else if (job.gpu_type && ctx.gpu_types.count(*job.gpu_type)) {
         l.gpu_type = job.gpu_type;
         p = ctx.gpu_types.at(*job.gpu_type);
-    } else if (const auto* d = dearest(ctx)) {
+    } else if (d) {
         l.gpu_type = d->first;
         p = d->second;
     }

@@ -88,6 +88,9 @@ struct ActiveJob {
     std::string name = {};  // "pdai-12-ocr" for pdai jobs
     std::string user = {}, comment = {}, work_dir = {};
     std::int64_t submit = 0;
+    // Several named types ("--gres=gpu:a100:1,gpu:t4:4"): the count of each; gpu_type is
+    // then none, and the lien prices each type at its own weight.
+    std::map<std::string, int, std::less<>> gpu_mix = {};
 
     // The Slurm id a pdai record holds: the array's for an array task.
     std::int64_t record_id() const { return array_job_id ? array_job_id : job_id; }

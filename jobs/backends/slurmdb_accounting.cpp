@@ -203,6 +203,7 @@ public:
             if (!ask) continue;  // the plugin refused what it cannot read; nothing to charge
             a.gpus = ask->count;
             a.gpu_type = ask->type;
+            a.gpu_mix = ask->mixed;
             a.nodes = static_cast<int>(j.num_nodes ? j.num_nodes : 1);
             if (j.array_task_str && *j.array_task_str)  // a pending array's remaining tasks
                 if (auto spec = policy::parse_array_spec(j.array_task_str)) a.tasks = spec->tasks;

@@ -59,6 +59,8 @@ policy::JobAsk to_job_ask(const job_desc_msg_t& d, std::string user, std::int64_
     a.tres_per_socket = text(d.tres_per_socket);
     a.shape = shape_of(d);
     a.array = text(d.array_inx);
+    // --exclusive (whole nodes); --exclusive=user or =mcs only keep other users off the node.
+    a.exclusive = d.shared == JOB_SHARED_NONE;
     if (d.time_limit == INFINITE) {
         a.time = policy::TimeAsk::infinite();
     } else if (const auto m = time_limit(d.time_limit)) {

@@ -133,7 +133,9 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
     const std::uint32_t owner = pdai::plugin::job_owner(*desc, submit_uid);
     if (owner != submit_uid && !settings.exempt_users.contains(user)) user = p.gate.user_name(owner);
     const auto job = pdai::policy::build_request(pdai::plugin::to_job_ask(*desc, user, unix_now()));
-    const auto o = p.gate.submit(job);
+    std::optional<std::uint32_t> het;
+    if (desc->het_job_offset != NO_VAL) het = desc->het_job_offset;
+    const auto o = p.gate.submit(job, het);
     const Decision& d = o.decision;
     if (o.allow && d.verdict == Decision::Verdict::admit && !o.by_fail_mode) {
         if (!d.set_account.empty() && !(desc->account && *desc->account))

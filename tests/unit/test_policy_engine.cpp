@@ -201,9 +201,23 @@ TEST_CASE("quota policy decision table", "[policy][engine]") {
         {"edu may use every type: untyped is priced at h800", "edu", "carol",
          {.per_node = "gres:gpu:1"}, {}, kNone, 60, {Verdict::admit, Reason::ok, "EDU", 3.0,
          {"2026-Q4"}, "", "2026-Q4", 1, "h800"}},
-        {"two GPU types in one job", "psb", "alice", {.per_node = "gres:gpu:a100:1,gres:gpu:t4:1"},
-         {}, kNone, 60, {Verdict::refuse, Reason::bad_request, "", NAN, {"two types",
-         "one job per type"}}},
+        {"two GPU types in one job: each at its own weight", "psb", "alice",
+         {.per_node = "gres:gpu:a100:1,gres:gpu:t4:1"}, {}, kNone, 60, {Verdict::admit, Reason::ok,
+         "PSB", 2.5, {"1 x a100 x 2 + 1 x t4 x 0.5 CUH/GPU-h"}, "", nullptr, 2, "a100+t4"}},
+        {"--gres=gpu:a100:1,gpu:t4:4 for 2h is 8 CUH", "psb", "alice",
+         {.per_node = "gres:gpu:a100:1,gres:gpu:t4:4"}, {}, kNone, 120, {Verdict::admit, Reason::ok,
+         "PSB", 8.0, {"(1 x a100 x 2 + 4 x t4 x 0.5 CUH/GPU-h) x 2h = 8 CUH"}, "", nullptr, 5,
+         "a100+t4"}},
+        {"two types over budget: the message names both", "psb", "alice",
+         {.per_node = "gres:gpu:a100:3,gres:gpu:t4:3"}, {}, kNone, 600, {Verdict::refuse,
+         Reason::over_budget, "PSB", 75.0, {"3 x a100 x 2 + 3 x t4 x 0.5", "50 CUH left",
+         "--time=06:40:00 or less"}}},
+        {"two types, two not allowed: one message names both", "psb", "alice",
+         {.per_node = "gres:gpu:a100:1,gres:gpu:h800:1,gres:gpu:v100:1"}, {}, kNone, 60,
+         {Verdict::refuse, Reason::gpu_type_not_allowed, "PSB", NAN, {"GPU types 'h800' and 'v100'",
+         "allowed: a100, t4"}}},
+        {"two types, one unknown", "psb", "alice", {.per_node = "gres:gpu:a100:1,gres:gpu:x9:1"}, {},
+         kNone, 60, {Verdict::refuse, Reason::unknown_gpu_type, "PSB", NAN, {"GPU type 'x9'"}}},
         // ---- arrays ----
         {"array 0-9 without throttle: 10 GPUs at once is over the cap", "psb", "alice",
          {.per_node = "gres:gpu:t4:1"}, {}, "0-9", 60, {Verdict::refuse, Reason::over_gpu_cap,
@@ -457,6 +471,66 @@ TEST_CASE("a bureau with no usable GPU type refuses untyped requests", "[policy]
     const Decision d = evaluate(snap, settings(Variant::base), job);
     CHECK(d.reason == Reason::no_gpu_type);
     CHECK(d.message.rfind("pdai: ", 0) == 0);
+}
+
+TEST_CASE("an exclusive job is priced at every GPU of the largest node it may use", "[policy][engine]") {
+    Snapshot snap = fixture();
+    snap.nodes = {{"n-small", "", {{"t4", 2}}},
+                  {"n-mixed", "", {{"a100", 4}, {"t4", 4}}},
+                  {"n-edu", "EDU", {{"h800", 8}}}};  // EDU's own: not for psb
+    snap.inventory_at = kNov15 - 3600;
+    snap.by_account.at("psb").max_gpus.reset();
+    JobRequest job;
+    job.account = "psb";
+    job.user = "alice";
+    job.exclusive = true;
+    job.time_limit_minutes = 60;  // no GPUs asked for: (4 x 2 + 4 x 0.5) x 1h = 10 CUH
+    const Settings st = settings(Variant::base);
+    Decision d = evaluate(snap, st, job);
+    CHECK(d.verdict == Verdict::admit);
+    CHECK(d.bound_cuh == Approx(10.0));
+    CHECK(d.gpus == 8);
+    CHECK(d.gpu_type == "a100+t4");
+    CHECK(d.whole_node == "n-mixed");
+    CHECK(d.message.find("every GPU of a node like n-mixed (--exclusive)") != std::string::npos);
+    // Two nodes, 6h: 120 CUH, over psb's 50.
+    job.nodes = 2;
+    job.time_limit_minutes = 360;
+    d = evaluate(snap, st, job);
+    CHECK(d.reason == Reason::over_budget);
+    CHECK(d.bound_cuh == Approx(120.0));
+    CHECK(d.message.find("8 x a100 x 2 + 8 x t4 x 0.5") != std::string::npos);
+    // A GPU request within the node changes nothing: Slurm gives the whole node.
+    job.nodes = 1;
+    job.time_limit_minutes = 60;
+    job.gpus = GpuAsk{1, "t4"};
+    CHECK(evaluate(snap, st, job).bound_cuh == Approx(10.0));
+    // EDU may use its own node: the h800 node is its largest (8 x 3 = 24 CUH/h).
+    job.account = "edu";
+    job.user = "carol";
+    job.gpus = {};
+    d = evaluate(snap, st, job);
+    CHECK(d.whole_node == "n-edu");
+    CHECK(d.bound_cuh == Approx(24.0));
+    CHECK(d.reason == Reason::over_budget);
+    // No inventory, or a stale one: refused, saying why.
+    job.account = "psb";
+    job.user = "alice";
+    snap.inventory_at = kNov15 - 8 * 86400;
+    d = evaluate(snap, st, job);
+    CHECK(d.reason == Reason::no_inventory);
+    CHECK(d.message.find("8 days old") != std::string::npos);
+    CHECK(d.message.find("pdai node sync") != std::string::npos);
+    Settings never = st;
+    never.inventory_max_age_days = 0;
+    CHECK(evaluate(snap, never, job).verdict == Verdict::admit);
+    snap.nodes.clear();
+    d = evaluate(snap, st, job);
+    CHECK(d.reason == Reason::no_inventory);
+    CHECK(d.message.find("no node inventory") != std::string::npos);
+    // Not exclusive: the inventory plays no part.
+    job.exclusive = false;
+    CHECK(evaluate(snap, st, job).reason == Reason::no_gpus);
 }
 
 TEST_CASE("snapshot helpers", "[policy][engine]") {

@@ -2,6 +2,7 @@
 // input must come back as an error, never a crash or a silent zero.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <optional>
 #include <random>
 #include <string>
@@ -170,7 +171,7 @@ TEST_CASE("malformed GPU TRES strings are errors", "[policy][gpu]") {
     for (const char* bad :
          {"gres:gpu:", "gres:gpu::2", "gres:gpu:a100:", "gres:gpu:a100:x", "gres:gpu:-1",
           "gres:gpu:2x", "gres:gpu:a100:2:3", "gres:gpu=", "gres:gpu:a100=", "gres:", ",",
-          "gres:gpu:2,", "gres:gpu:a100:1,gres:gpu:t4:1", "gres:gpu:99999999999", "gres:gpu:1g",
+          "gres:gpu:2,", "gres:gpu:99999999999", "gres:gpu:1g",
           "gres:gpu:a\xff:1", "gres:gpu:a b:1", "gres:gpu:-x:1"}) {
         INFO("tres: '" << bad << "'");
         auto p = parse_gpu_tres(bad);
@@ -244,8 +245,36 @@ TEST_CASE("GPU totals from TRES fields and the job's shape", "[policy][gpu]") {
     }
 }
 
-TEST_CASE("GPU totals reject conflicts and absurd sizes", "[policy][gpu]") {
-    CHECK_FALSE(gpu_ask_from_tres({.per_job = "gres:gpu:a100:1", .per_node = "gres:gpu:t4:1"}, {}));
+GpuAsk mix(std::map<std::string, int, std::less<>> counts) {
+    return gpu_ask_of_types(counts);
+}
+
+TEST_CASE("several GPU types in one job: each type counted", "[policy][gpu]") {
+    // --gres=gpu:a100:1,gpu:t4:4, as 22.05 and 26.05 spell it
+    CHECK(*parse_gpu_tres("gres:gpu:a100:1,gres:gpu:t4:4") == mix({{"a100", 1}, {"t4", 4}}));
+    CHECK(*parse_gpu_tres("gres/gpu:a100=1,gres/gpu:t4=4") == mix({{"a100", 1}, {"t4", 4}}));
+    CHECK(parse_gpu_tres("gres:gpu:a100:1,gres:gpu:t4:4")->count == 5);
+    CHECK_FALSE(parse_gpu_tres("gres:gpu:a100:1,gres:gpu:t4:4")->type);
+    // an untyped part may land anywhere: the whole ask is untyped
+    CHECK(*parse_gpu_tres("gres:gpu:a100:1,gres:gpu:t4:1,gres:gpu:2") == ask(4));
+    // per node, times the nodes, per type
+    CHECK(*gpu_ask_from_tres({.per_node = "gres:gpu:a100:1,gres:gpu:t4:2"}, {.min_nodes = 3}) ==
+          mix({{"a100", 3}, {"t4", 6}}));
+    // fields Slurm must satisfy together: each type at its largest
+    CHECK(*gpu_ask_from_tres({.per_job = "gres:gpu:a100:1", .per_node = "gres:gpu:t4:1"}, {}) ==
+          mix({{"a100", 1}, {"t4", 1}}));
+    CHECK(*gpu_ask_from_tres({.per_job = "gres:gpu:a100:4", .per_node = "gres:gpu:a100:1,gres:gpu:t4:1"},
+                             {.min_nodes = 2}) == mix({{"a100", 4}, {"t4", 2}}));
+    CHECK(mix({{"a100", 2}}) == ask(2, "a100"));
+    CHECK(mix({{"a100", 0}, {"t4", 3}}) == ask(3, "t4"));
+    CHECK(describe(mix({{"a100", 1}, {"t4", 4}})) == "1 x a100 + 4 x t4 GPUs");
+    CHECK(mix({{"a100", 1}, {"t4", 4}}).by_type().size() == 2);
+    CHECK(ask(2, "a100").by_type() == std::map<std::string, int, std::less<>>{{"a100", 2}});
+    CHECK(ask(2).by_type().empty());
+}
+
+TEST_CASE("GPU totals reject absurd sizes", "[policy][gpu]") {
+    CHECK_FALSE(gpu_ask_from_tres({.per_node = "gres:gpu:a100:600000,gres:gpu:t4:600000"}, {}));
     CHECK_FALSE(gpu_ask_from_tres({.per_node = "gres:gpu:1000"}, {.min_nodes = 100000}));
     CHECK_FALSE(gpu_ask_from_tres({.per_task = "gres:gpu:1000000"},
                                   {.min_nodes = 2147483647, .ntasks_per_node = 2147483647}));

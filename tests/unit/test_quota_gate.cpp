@@ -240,6 +240,60 @@ TEST_CASE("gate: each admission is booked at once; bureaus are independent", "[g
     }
 }
 
+TEST_CASE("gate: a het-job is priced as one request; a refused one books nothing", "[gate][het]") {
+    QuotaGate g(config());
+    g.install(snapshot(), {});
+    SECTION("refused at component 1: component 0's booking is released") {
+        REQUIRE(g.submit(job("alice", "psb", 2, 30 * 60), 0u).allow);  // 60 CUH
+        const auto second = g.submit(job("alice", "psb", 2, 30 * 60), 1u);  // 60 more: no
+        CHECK_FALSE(second.allow);
+        CHECK(second.decision.remaining_cuh == Approx(40));  // component 0 counted
+        CHECK(second.decision.message.find("het-job component 1: what is left already counts "
+                                           "its component 0, 60 CUH") != std::string::npos);
+        CHECK(g.bookings() == 0);
+        CHECK(remaining(g, "alice", "psb") == Approx(100));
+        // The next job within budget is admitted.
+        CHECK(g.submit(job("alice", "psb", 1, 60 * 90)).allow);
+    }
+    SECTION("admitted: the liens are the sum of its components") {
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 20), 0u).allow);
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 30), 1u).allow);
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 10), 2u).allow);
+        CHECK(g.bookings() == 3);
+        CHECK(remaining(g, "alice", "psb") == Approx(40));
+        // A later plain job never releases them.
+        CHECK_FALSE(g.submit(job("alice", "psb", 1, 60 * 41)).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(40));
+        // Nor does a refusal of a new het-job's first component.
+        CHECK_FALSE(g.submit(job("alice", "psb", 1, 60 * 41), 0u).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(40));
+    }
+    SECTION("a new het-job starts at offset 0: the last one's bookings stay") {
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 30), 0u).allow);
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 30), 1u).allow);
+        REQUIRE(g.submit(job("alice", "psb", 1, 60 * 30), 0u).allow);  // another het-job
+        CHECK_FALSE(g.submit(job("alice", "psb", 1, 60 * 30), 1u).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(40));  // only the new one's 30 released
+    }
+}
+
+TEST_CASE("gate: with fail_mode=open an exclusive job without an inventory is admitted unpriced", "[gate]") {
+    auto j = job("alice", "psb", 0, 60);
+    j.exclusive = true;
+    QuotaGate closed(config(FailMode::closed));
+    closed.install(snapshot(), {});
+    const auto c = closed.submit(j);
+    CHECK_FALSE(c.allow);
+    CHECK(c.decision.reason == Reason::no_inventory);
+    QuotaGate open(config(FailMode::open));
+    open.install(snapshot(), {});
+    const auto o = open.submit(j);
+    CHECK(o.allow);
+    CHECK(o.by_fail_mode);
+    CHECK(o.decision.message.find("fail_mode=open") != std::string::npos);
+    CHECK(open.bookings() == 0);
+}
+
 TEST_CASE("gate: a new snapshot forgets bookings older than its liens_at", "[gate]") {
     QuotaGate g(config());
     g.install(snapshot(), {});
