@@ -166,6 +166,7 @@ std::optional<catalog::LienRow> to_lien(const ActiveJob& job, const IngestContex
     PricedType p;
     const auto* d = dearest(ctx);
     if (!job.gpu_mix.empty()) {  // each type at its own weight, an unknown one at the dearest
+        p.weight = 0;
         for (const auto& [type, n] : job.gpu_mix) {
             const auto it = ctx.gpu_types.find(type);
             const double w = it != ctx.gpu_types.end() ? it->second.weight : d ? d->second.weight : 0.0;

@@ -147,6 +147,10 @@ TEST_CASE("liens of active jobs", "[unit][usage]") {
     CHECK(l->bound_cuh == Approx(2 * 5 * 2.0 * 0.5));
     a.gpu_type.reset();  // untyped: the dearest type
     CHECK(usage::to_lien(a, ctx)->bound_cuh == Approx(2 * 5 * 2.0 * 2.0));
+    // Two types: each at its own weight (1 x a100 + 1 x t4, 5 tasks, 2h).
+    a.gpu_mix = {{"a100", 1}, {"t4", 1}};
+    CHECK(usage::to_lien(a, ctx)->bound_cuh == Approx(5 * 2.0 * (2.0 + 0.5)));
+    CHECK_FALSE(usage::to_lien(a, ctx)->gpu_type);
     a.account = "nobody";
     CHECK_FALSE(usage::to_lien(a, ctx));
 }
