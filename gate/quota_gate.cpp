@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 
 #include "common/unix_user.hpp"
 #include "policy/parse_util.hpp"
@@ -33,9 +35,47 @@ int nodes_of(const policy::JobShape& s) {
     return std::max(s.min_nodes.value_or(0), s.max_nodes.value_or(0));
 }
 
+// Kept asks beyond this many drop the oldest: their changes are then priced from the lien.
+constexpr std::size_t kMaxKept = 200'000;
+
+// "0-15%4" with its throttle replaced ("0-15%2"), or removed for 0.
+std::string with_throttle(const std::string& array, int throttle) {
+    std::string out = array.substr(0, array.find('%'));
+    if (throttle > 0 && !out.empty()) out += '%' + std::to_string(throttle);
+    return out;
+}
+
 }  // namespace
 
-QuotaGate::QuotaGate(PluginConfig config) : config_(std::move(config)) {}
+std::string ask_key_of(std::string_view admin_comment) {
+    if (!admin_comment.starts_with("pdai:")) return {};
+    const auto at = admin_comment.find(",ask=");
+    if (at == std::string_view::npos) return {};
+    auto key = admin_comment.substr(at + 5);
+    key = key.substr(0, key.find(','));
+    const bool ok = !key.empty() && key.size() <= 40 &&
+                    std::all_of(key.begin(), key.end(), [](char c) {
+                        return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || c == '.';
+                    });
+    return ok ? std::string(key) : std::string();
+}
+
+QuotaGate::QuotaGate(PluginConfig config) : config_(std::move(config)) {
+    char hex[24];
+    std::snprintf(hex, sizeof hex, "%llx", static_cast<unsigned long long>(std::time(nullptr)));
+    key_prefix_ = hex;
+}
+
+std::string QuotaGate::keep(policy::JobAsk ask, const Decision& d) {
+    std::string key = key_prefix_ + "." + std::to_string(++last_ask_);
+    kept_.insert_or_assign(key, Kept{std::move(ask), d.account, d.bound_cuh, d.concurrent_gpus});
+    kept_order_.push_back(key);
+    while (kept_order_.size() > kMaxKept) {
+        kept_.erase(kept_order_.front());
+        kept_order_.pop_front();
+    }
+    return key;
+}
 
 void QuotaGate::apply(policy::Snapshot& s, const Booking& b) noexcept {
     const auto it = s.by_account.find(b.account);
@@ -203,6 +243,15 @@ Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint
     return o;
 }
 
+Outcome QuotaGate::submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset) {
+    Outcome o = submit(policy::build_request(ask), het_offset);
+    if (o.allow && o.decision.verdict == Verdict::admit && !o.by_fail_mode) {
+        std::lock_guard lock(mu_);
+        o.ask_key = keep(ask, o.decision);
+    }
+    return o;
+}
+
 std::optional<catalog::Lien> QuotaGate::lien_of(const ModifyRequest& m, std::string& key) const {
     const std::string base = std::to_string(m.job_id);
     key = m.task_id ? base + "_" + std::to_string(*m.task_id) : base;
@@ -249,6 +298,10 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
         job.user = m.user;
         job.account = m.account;
         return fail_mode(job);
+    }
+
+    if (!m.ask_key.empty() && !m.task_id) {
+        if (auto it = kept_.find(m.ask_key); it != kept_.end()) return modify_kept(m, it->second);
     }
 
     policy::GpuAsk new_ask;
@@ -360,6 +413,75 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     book({0, m.now, now_lien.account, {}, now_lien.bound_cuh, now_lien.concurrent_gpus});
     changed_.insert_or_assign(key, Changed{m.now, now_lien});
     return allow(d.message);
+}
+
+// The job as submitted, with what the update names, priced by the submission's builder.
+Outcome QuotaGate::modify_kept(const ModifyRequest& m, Kept& kept) {
+    policy::JobAsk next = kept.ask;
+    if (m.account) next.account = *m.account;
+    if (m.time_given) {
+        next.time = m.time_limit_minutes ? policy::TimeAsk::of(*m.time_limit_minutes) : policy::TimeAsk::infinite();
+    }
+    std::string* fields[] = {&next.tres_per_job, &next.tres_per_node, &next.tres_per_task, &next.tres_per_socket};
+    const std::string* given[] = {&m.tres_per_job, &m.tres_per_node, &m.tres_per_task, &m.tres_per_socket};
+    for (int i = 0; i < 4; ++i)
+        if (m.tres_named & (1u << i)) *fields[i] = *given[i];
+    auto& shape = next.shape;
+    if (m.shape.min_nodes) {  // NumNodes=N, or N-M: a new range replaces the old one
+        shape.min_nodes = m.shape.min_nodes;
+        shape.max_nodes = m.shape.max_nodes;
+    } else if (m.shape.max_nodes) {
+        shape.max_nodes = m.shape.max_nodes;
+    }
+    if (m.shape.num_tasks) shape.num_tasks = m.shape.num_tasks;
+    if (m.shape.ntasks_per_node) shape.ntasks_per_node = m.shape.ntasks_per_node;
+    if (m.shape.sockets_per_node) shape.sockets_per_node = m.shape.sockets_per_node;
+    if (m.array_throttle) next.array = with_throttle(next.array, *m.array_throttle);
+    next.submit_time = m.now;
+
+    Outcome o;
+    Decision& d = o.decision;
+    policy::Snapshot& s = state_->loaded.snapshot;
+    // Evaluate with the job's old bound taken out of its bureau (restored right after).
+    const auto ob = s.by_account.find(kept.account);
+    if (ob != s.by_account.end()) {
+        ob->second.liens_cuh -= kept.cuh;
+        ob->second.active_gpus -= kept.gpus;
+    }
+    d = policy::evaluate(s, config_.settings, policy::build_request(next));
+    if (ob != s.by_account.end()) {
+        ob->second.liens_cuh += kept.cuh;
+        ob->second.active_gpus += kept.gpus;
+    }
+    const bool same_bureau = d.account.empty() || d.account == kept.account;
+    const bool budget_refusal = d.reason == Reason::over_budget || d.reason == Reason::over_gpu_cap;
+    if (d.verdict == Verdict::refuse) {
+        if (budget_refusal && same_bureau && d.bound_cuh <= kept.cuh + policy::kEpsilonCuh &&
+            d.concurrent_gpus <= kept.gpus) {
+            // No more than before: allowed; the old bound stays booked.
+            o.allow = true;
+            d.verdict = Verdict::admit;
+            d.reason = Reason::ok;
+            d.message = "pdai: " + job_text(m) + " asks for no more than before; allowed";
+            ++counters_.modify_allowed;
+            return o;
+        }
+        ++counters_.modify_refused;
+        return o;
+    }
+    const bool priced = d.verdict == Verdict::admit;
+    const double cuh = priced ? d.bound_cuh : 0.0;
+    const std::int64_t gpus = priced ? d.concurrent_gpus : 0;
+    const std::string account = priced ? d.account : kept.account;
+    book({0, m.now, kept.account, {}, -kept.cuh, -kept.gpus});
+    book({0, m.now, account, {}, cuh, gpus});
+    kept.ask = std::move(next);
+    kept.account = account;
+    kept.cuh = cuh;
+    kept.gpus = gpus;
+    o.allow = true;
+    ++counters_.modify_allowed;
+    return o;
 }
 
 }  // namespace pdai::gate

@@ -11,8 +11,16 @@
 // While no snapshot is loadable (set_unavailable), exempt users and accounts still pass,
 // and every other job follows the fail mode: admitted (open) or refused (closed).
 //
-// job_modify has no delta mode in the engine, so the gate prices a change against the
-// job's lien: the bureau is evaluated with the job's old lien taken out and the job as it
+// job_modify prices a pending job's new shape. The plugin tags every job it admits with a key
+// (AdminComment "...,ask=KEY", which only Slurm operators can change) and the gate keeps the
+// job as submitted (its JobAsk) under that key: a change is the old ask with the updated
+// fields, built into a request by the same builder as a submission, and evaluated with the
+// old bound taken out of the bureau; the booking is new bound - old bound. A change that
+// does not raise the bound or the GPUs held is always allowed. Keys carry the gate's start
+// time, so a restarted slurmctld never takes an old job's key for one of its own.
+//
+// Without a known key (an untagged job, or one from before a restart) the gate prices a
+// change against the job's lien: the bureau is evaluated with the job's old lien taken out and the job as it
 // would be after the change; the booking is new bound - old bound. A job that is in no
 // lien yet (submitted after the last pdai sync) cannot be priced: a change that touches
 // its price is refused if the user has GPU jobs admitted since that sync (retry after the
@@ -28,10 +36,12 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -39,6 +49,7 @@
 #include "catalog/policy_snapshot.hpp"
 #include "gate/plugin_config.hpp"
 #include "policy/gpu_request.hpp"
+#include "policy/job_ask.hpp"
 #include "policy/quota_policy.hpp"
 
 namespace pdai::gate {
@@ -49,6 +60,7 @@ struct Outcome {
     bool allow = false;          // what slurmctld is told
     bool by_fail_mode = false;   // no snapshot: the fail mode decided
     policy::Decision decision;   // the engine's decision (message always set)
+    std::string ask_key;         // submit(JobAsk) admitted: tag the job with it ("ask=KEY")
 };
 
 // A change to an existing job, as job_modify sees it: only what the update names.
@@ -61,15 +73,24 @@ struct ModifyRequest {
     std::optional<int> time_limit_minutes;  // when time_given; nullopt = INFINITE
     bool tres_given = false;      // one of tres_per_* was named: GPUs are re-priced
     std::string tres_per_job, tres_per_node, tres_per_task, tres_per_socket;
+    // Which of tres_per_job, _node, _task, _socket the update names (bits 0-3): a named empty
+    // field drops that GPU request.
+    unsigned tres_named = 0;
     policy::JobShape shape;       // the shape fields the update names
+    std::optional<int> array_throttle;  // ArrayTaskThrottle=N; 0 = none
+    std::string ask_key;          // from the job's AdminComment ("ask=KEY"); "" = none
     std::int64_t now = 0;
 
     // True when the change may alter what the job costs.
     bool touches_price() const noexcept {
         return account || time_given || tres_given || shape.min_nodes || shape.max_nodes ||
-               shape.num_tasks || shape.ntasks_per_node || shape.sockets_per_node;
+               shape.num_tasks || shape.ntasks_per_node || shape.sockets_per_node ||
+               array_throttle;
     }
 };
+
+// The key in an AdminComment the plugin wrote ("pdai:bureau=X,...,ask=KEY"); "" when none.
+std::string ask_key_of(std::string_view admin_comment);
 
 struct GateCounters {
     std::uint64_t admitted = 0, refused = 0, exempt = 0, fail_open = 0, fail_closed = 0,
@@ -91,6 +112,9 @@ public:
     // het_offset: the component's offset in its het-job (job_desc_msg_t's het_job_offset);
     // nullopt for a plain job.
     Outcome submit(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset = std::nullopt);
+    // The plugin's entry: builds the request (policy::build_request) and submits it; an
+    // admitted job's ask is kept for pricing its changes, under Outcome::ask_key.
+    Outcome submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset = std::nullopt);
     Outcome modify(const ModifyRequest& change);
 
     // The user name of `uid`: from the installed snapshot (no system call), else from a
@@ -114,6 +138,12 @@ private:
         std::int64_t at;
         catalog::Lien lien;
     };
+    struct Kept {  // an admitted job as submitted, for pricing its changes
+        policy::JobAsk ask;
+        std::string account;  // where its bound is booked
+        double cuh;
+        std::int64_t gpus;
+    };
     struct HetJob {  // the components of one het-job admitted so far, in submit order
         std::uint32_t next_offset = 0;
         std::vector<std::uint64_t> bookings;
@@ -130,6 +160,8 @@ private:
     Outcome fail_mode(const policy::JobRequest& job);
     Outcome unpriced(const ModifyRequest& change, const std::string& why);
     std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
+    Outcome modify_kept(const ModifyRequest& change, Kept& kept);
+    std::string keep(policy::JobAsk ask, const policy::Decision& d);
 
     const PluginConfig config_;
     mutable std::mutex mu_;
@@ -138,6 +170,10 @@ private:
     std::unordered_map<std::string, Changed> changed_;  // by "jobid" / "jobid_task"
     std::unordered_map<std::thread::id, HetJob> het_;    // by the submitting slurmctld thread
     std::uint64_t last_booking_id_ = 0;
+    std::unordered_map<std::string, Kept> kept_;  // by ask key
+    std::deque<std::string> kept_order_;           // oldest first: the cap drops from here
+    std::string key_prefix_;                       // the gate's start time, hex
+    std::uint64_t last_ask_ = 0;
     std::unordered_map<std::uint32_t, std::string> name_cache_;
     GateCounters counters_;
 };

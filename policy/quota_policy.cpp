@@ -141,10 +141,10 @@ private:
     // Rule 5: an exclusive job holds every GPU of its nodes. False after refusing.
     bool whole_nodes(const Bureau& b) {
         const std::string advice =
-            "; an exclusive job gets every GPU of its nodes, so pdai prices it from the node "
-            "inventory: ask the platform admin to run 'pdai node sync'";
+            " to price an exclusive job, which gets every GPU of its nodes; ask the platform "
+            "admin to run 'pdai node sync'";
         if (snap_.nodes.empty()) {
-            refuse(Reason::no_inventory, "pdai has no node inventory" + advice);
+            refuse(Reason::no_inventory, "no node inventory" + advice);
             return false;
         }
         const std::int64_t now = job_.submit_time != 0 ? job_.submit_time : snap_.taken_at;
@@ -152,7 +152,7 @@ private:
         if (max_age > 0 && now - snap_.inventory_at > max_age) {
             refuse(Reason::no_inventory, "the node inventory is " +
                                              std::to_string((now - snap_.inventory_at) / 86400) +
-                                             " days old" + advice);
+                                             " days old, too old" + advice);
             return false;
         }
         // The dearest node it may land on that holds what it asks for; none: price the ask.

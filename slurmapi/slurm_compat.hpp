@@ -147,22 +147,56 @@ inline constexpr bool kJobModifyHasErrMsg = kVersion >= version(23, 2, 0);
 
 }  // namespace pdai::slurmapi
 
+// The AdminComment of the job record job_modify() is given, or nullptr. job_record_t is
+// private to slurmctld, but its head is fixed ("DO NOT ALPHABETIZE" / "DO NOT REORDER" in
+// Slurm's job_record.h): magic, account, admin_comment, after a slurm_step_id_t from 25.11
+// on. The magic cookie is checked before any pointer in the record is read, so a layout
+// this code does not know reads as "no comment", never as garbage.
+namespace pdai::slurmapi {
+namespace detail {
+inline constexpr std::uint32_t kJobMagic = 0xf0b7392c;
+#if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(25, 11, 0)
+struct JobRecordHead {
+    slurm_step_id_t step_id;
+    std::uint32_t magic;
+    char* account;
+    char* admin_comment;
+};
+#else
+struct JobRecordHead {
+    std::uint32_t magic;
+    char* account;
+    char* admin_comment;
+};
+#endif
+}  // namespace detail
+
+inline const char* job_record_admin_comment(const void* job_ptr) noexcept {
+    if (!job_ptr) return nullptr;
+    const auto* head = static_cast<const detail::JobRecordHead*>(job_ptr);
+    return head->magic == detail::kJobMagic ? head->admin_comment : nullptr;
+}
+
+}  // namespace pdai::slurmapi
+
 // PDAI_SLURM_JOB_MODIFY(IMPL) defines a job_submit plugin's exported job_modify() with the
 // parameters this release's slurmctld passes, and forwards the call to
-//     int IMPL(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg);
-// with err_msg nullptr where slurmctld passes none. (The one definition a macro must make:
-// an extern "C" function's parameter list cannot come from a template.)
+//     int IMPL(job_desc_msg_t* job_desc, const void* job_ptr, std::uint32_t submit_uid,
+//              char** err_msg);
+// with err_msg nullptr where slurmctld passes none; job_ptr is the job's record, opaque but
+// for job_record_admin_comment(). (The one definition a macro must make: an extern "C"
+// function's parameter list cannot come from a template.)
 #if SLURM_VERSION_NUMBER >= SLURM_VERSION_NUM(23, 2, 0)
 #define PDAI_SLURM_JOB_MODIFY(IMPL)                                                          \
     extern "C" __attribute__((visibility("default"))) int job_modify(                        \
-        job_desc_msg_t* job_desc, job_record* /*job_ptr: opaque*/, std::uint32_t submit_uid, \
+        job_desc_msg_t* job_desc, job_record* job_ptr, std::uint32_t submit_uid,             \
         char** err_msg) {                                                                    \
-        return IMPL(job_desc, submit_uid, err_msg);                                          \
+        return IMPL(job_desc, job_ptr, submit_uid, err_msg);                                 \
     }
 #else
 #define PDAI_SLURM_JOB_MODIFY(IMPL)                                                          \
     extern "C" __attribute__((visibility("default"))) int job_modify(                        \
-        job_desc_msg_t* job_desc, job_record* /*job_ptr: opaque*/, std::uint32_t submit_uid) { \
-        return IMPL(job_desc, submit_uid, nullptr);                                          \
+        job_desc_msg_t* job_desc, job_record* job_ptr, std::uint32_t submit_uid) {           \
+        return IMPL(job_desc, job_ptr, submit_uid, nullptr);                                 \
     }
 #endif

@@ -132,10 +132,9 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
     std::string user = p.gate.user_name(submit_uid);
     const std::uint32_t owner = pdai::plugin::job_owner(*desc, submit_uid);
     if (owner != submit_uid && !settings.exempt_users.contains(user)) user = p.gate.user_name(owner);
-    const auto job = pdai::policy::build_request(pdai::plugin::to_job_ask(*desc, user, unix_now()));
     std::optional<std::uint32_t> het;
     if (desc->het_job_offset != NO_VAL) het = desc->het_job_offset;
-    const auto o = p.gate.submit(job, het);
+    const auto o = p.gate.submit(pdai::plugin::to_job_ask(*desc, user, unix_now()), het);
     const Decision& d = o.decision;
     if (o.allow && d.verdict == Decision::Verdict::admit && !o.by_fail_mode) {
         if (!d.set_account.empty() && !(desc->account && *desc->account))
@@ -143,11 +142,12 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
         // Priced at default_time: make it the job's limit, so the job cannot run longer.
         if (desc->time_limit == NO_VAL && d.time_limit_minutes > 0)
             desc->time_limit = static_cast<std::uint32_t>(d.time_limit_minutes);
-        // No blanks: scontrol shows it among its blank-separated Key=Value fields.
-        if (!desc->admin_comment && d.bound_cuh > 0) {
-            char tag[160];
-            std::snprintf(tag, sizeof tag, "pdai:bureau=%s,bound_cuh=%.3f,period=%s",
-                          d.bureau.c_str(), d.bound_cuh, d.period_label.c_str());
+        // No blanks: scontrol shows it among its blank-separated Key=Value fields. The ask key
+        // lets job_modify price a change from this submission (only operators can alter it).
+        if (!desc->admin_comment) {
+            char tag[200];
+            std::snprintf(tag, sizeof tag, "pdai:bureau=%s,bound_cuh=%.3f,period=%s,ask=%s",
+                          d.bureau.c_str(), d.bound_cuh, d.period_label.c_str(), o.ask_key.c_str());
             set_field(&desc->admin_comment, tag);
         }
     }
@@ -163,9 +163,12 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
 }
 
 // err_msg: nullptr before Slurm 23.02, whose job_modify() has no way to tell the user why.
-int modify(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err_msg) {
+int modify(Plugin& p, job_desc_msg_t* desc, const void* job_ptr, std::uint32_t submit_uid,
+           char** err_msg) {
     const std::string user = p.gate.user_name(submit_uid);
-    const auto change = pdai::plugin::to_modify_request(*desc, user, unix_now());
+    auto change = pdai::plugin::to_modify_request(*desc, user, unix_now());
+    if (const char* comment = pdai::slurmapi::job_record_admin_comment(job_ptr))
+        change.ask_key = pdai::gate::ask_key_of(comment);
     const auto o = p.gate.modify(change);
     std::string label = "job " + std::to_string(change.job_id);
     if (change.task_id) label += '_' + std::to_string(*change.task_id);
@@ -268,11 +271,12 @@ int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_ms
 
 namespace {
 
-int job_modify_entry(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg) noexcept {
+int job_modify_entry(job_desc_msg_t* job_desc, const void* job_ptr, std::uint32_t submit_uid,
+                     char** err_msg) noexcept {
     try {
         Plugin* p = g_plugin.load();
         if (!p || !job_desc) return failed(submit_uid, err_msg);
-        return modify(*p, job_desc, submit_uid, err_msg);
+        return modify(*p, job_desc, job_ptr, submit_uid, err_msg);
     } catch (...) {
         return failed(submit_uid, err_msg);
     }

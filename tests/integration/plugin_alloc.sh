@@ -29,7 +29,7 @@ check "--exclusive without a node inventory is refused, saying so (fail_mode=clo
 refused "$out" as "$BOB" sbatch -A fin --exclusive -t 60 "${HOLD[@]}"
 line=$(pdai_line "$out" sbatch)
 echo "  $line"
-[[ $line == "pdai: pdai has no node inventory; an exclusive job gets every GPU of its nodes"*"pdai node sync"* ]] ||
+[[ $line == "pdai: no node inventory to price an exclusive job, which gets every GPU of its nodes; ask the platform admin to run 'pdai node sync'" ]] ||
   fail "unexpected message: $line"
 
 check "--exclusive with no GPU request: priced at the node's 8 GPUs, each type at its weight"
@@ -100,6 +100,7 @@ check "an admitted het-job's liens equal the sum of its components"
 het=$(as "$BOB" sbatch -A fin --gres=gpu:t4:1 -t 60 --hold --parsable --output=/dev/null : \
   -A fin --gres=gpu:a100:1 -t 30 --wrap true) || fail "het-job within budget refused: $(cat "$out")"
 het=${het%%;*}
+sleep 1  # bookings of the very second a sync reads slurmctld are kept (counted twice, never missed)
 "${p[@]}" -q sync
 chmod 644 "$CATALOG"
 sum=$(catalog_sql "SELECT SUM(bound_cuh) FROM liens WHERE slurm_job_id IN ($het, $het + 1)")
@@ -108,5 +109,34 @@ near "$sum" 0.75 0.0001 || fail "het-job $het liens: $sum CUH"
 scontrol show job "$het" | grep -q "HetJobOffset=1" || fail "job $het is not a het-job"
 mixed_lien=$(catalog_sql "SELECT bound_cuh FROM liens WHERE slurm_job_id = $mixed")
 near "$mixed_lien" 4 0.0001 || fail "sync's lien of the two-type job $mixed: $mixed_lien CUH, not 4"
+
+check "right after submission, before any sync: NumNodes, Gres and TimeLimit changes that fit are allowed, lowering too, and a raise that does not fit is refused"
+# Slurm lets only operators raise time limits.
+sacctmgr -i modify user "$BOB" set adminlevel=Operator >/dev/null
+sleep 1
+l0=$(fin_left)
+m=$(as "$BOB" sbatch -A fin --gres=gpu:a100:1 -t 60 "${HOLD[@]}") || fail "1 CUH job refused"
+m=${m%%;*}
+expect_left() {  # CUH the job holds now; FIN must have l0 minus that left
+  near "$(fin_left)" "$(awk -v a="$l0" -v b="$1" 'BEGIN { print a - b }')" ||
+    fail "after '$2', FIN has $(fin_left) CUH left; expected $l0 - $1"
+}
+expect_left 1 "submit"
+as "$BOB" scontrol update jobid="$m" numnodes=2 >"$out" 2>&1 || fail "NumNodes=2 (2 CUH) refused: $(cat "$out")"
+expect_left 2 "NumNodes=2"
+as "$BOB" scontrol update jobid="$m" gres=gpu:a100:2 >"$out" 2>&1 || fail "Gres=gpu:a100:2 (4 CUH) refused: $(cat "$out")"
+expect_left 4 "Gres=gpu:a100:2"
+refused "$out" as "$BOB" scontrol update jobid="$m" timelimit=10:00:00
+log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $m of user $BOB (uid [0-9]*): refuse reason=over_budget bureau=FIN bound_cuh=40.000000" ||
+  fail "the 40 CUH raise of job $m was not refused as over_budget"
+if slurm_at_least 23.02; then
+  [[ $(pdai_line "$out" scontrol) == "pdai: bureau FIN"*"needs 4 GPUs x 10h x 1 CUH/GPU-h = 40 CUH (a100)"* ]] ||
+    fail "scontrol update of job $m: $(cat "$out")"
+fi
+expect_left 4 "a refused raise"
+as "$BOB" scontrol update jobid="$m" timelimit=30 >"$out" 2>&1 || fail "lowering TimeLimit refused: $(cat "$out")"
+expect_left 2 "TimeLimit=30"
+[[ $(scontrol show job "$m" | grep -o 'TimeLimit=[^ ]*') == TimeLimit=00:30:00 ]] || fail "time limit not lowered"
+sacctmgr -i modify user "$BOB" set adminlevel=None >/dev/null
 
 echo "ok: the plugin charges what Slurm allocates"

@@ -54,7 +54,7 @@ refused "$out" as "$ALICE" timeout 60 salloc -A psb --gres=gpu:a100:4 -t 3:00:00
 check "within budget: admitted, tagged in AdminComment"
 j1=$(as "$ALICE" sbatch -A psb --gres=gpu:a100:1 -t 60 "${HOLD[@]}") || fail "sbatch within budget refused"
 j1=${j1%%;*}
-[[ $(job_field "$j1" AdminComment) == "pdai:bureau=PSB,bound_cuh=1.000,period=$month" ]] ||
+[[ $(job_field "$j1" AdminComment) == "pdai:bureau=PSB,bound_cuh=1.000,period=$month,ask="[0-9a-f]*.[0-9]* ]] ||
   fail "job $j1 AdminComment: $(job_field "$j1" AdminComment)"
 
 check "no --account: the plugin sets the user's only bureau (Slurm's default would be pdai-default)"
@@ -141,15 +141,17 @@ as "$ALICE" scontrol update jobid="$j1" timelimit=5:00:00 >"$out" 2>&1 || fail "
 refused "$out" as "$ALICE" scontrol update jobid="$j1" timelimit=6:00:00 # 6 > 5.5: the 5h counts now
 refused "$out" as "$ALICE" scontrol update jobid="$j1" gres=gpu:a100:2   # 2 x 5h = 10
 as "$ALICE" scontrol update jobid="$j1" timelimit=2:00:00 >"$out" 2>&1 || fail "lowering refused: $(cat "$out")"
-check "a job submitted after the last sync cannot be priced yet: its raise is refused"
+check "a job submitted after the last sync is priced from its submission: a raise beyond the budget is refused, lowering allowed"
 j5=$(as "$ALICE" sbatch -A psb --gres=gpu:a100:1 -t 10 "${HOLD[@]}") || fail "small job refused"
 j5=${j5%%;*}
-refused "$out" as "$ALICE" scontrol update jobid="$j5" timelimit=20
-log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $j5 .*cannot price this change" || fail "no 'cannot price' log line"
+refused "$out" as "$ALICE" scontrol update jobid="$j5" timelimit=20:00:00
+log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $j5 of user $ALICE (uid [0-9]*): refuse reason=over_budget bureau=PSB bound_cuh=20.000000" ||
+  fail "no over_budget refusal logged for job $j5"
 if slurm_at_least 23.02; then
-  [[ $(pdai_line "$out" scontrol) == "pdai: cannot price this change of job $j5"* ]] ||
+  [[ $(pdai_line "$out" scontrol) == "pdai: bureau PSB"*"needs 1 GPU x 20h x 1 CUH/GPU-h = 20 CUH (a100)"* ]] ||
     fail "scontrol update of job $j5: $(cat "$out")"
 fi
+as "$ALICE" scontrol update jobid="$j5" timelimit=5 >"$out" 2>&1 || fail "lowering job $j5 refused: $(cat "$out")"
 
 check "catalog unreadable, fail_mode=closed: refused, root still admitted, logged once, slurmctld up"
 mv "$CATALOG" "$CATALOG.away"

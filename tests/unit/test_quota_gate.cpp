@@ -294,6 +294,86 @@ TEST_CASE("gate: with fail_mode=open an exclusive job without an inventory is ad
     CHECK(open.bookings() == 0);
 }
 
+TEST_CASE("gate: job_modify prices a change from the job as submitted, before any sync", "[gate][modify]") {
+    QuotaGate g(config());
+    g.install(snapshot(), {});
+    policy::JobAsk ask;
+    ask.account = "psb";
+    ask.user = "alice";
+    ask.tres_per_node = "gres:gpu:a100:1";
+    ask.time = policy::TimeAsk::of(60 * 10);  // 10 CUH
+    ask.submit_time = kNow;
+    const auto admitted = g.submit(ask);
+    REQUIRE(admitted.allow);
+    REQUIRE_FALSE(admitted.ask_key.empty());
+    CHECK(ask_key_of("pdai:bureau=PSB,bound_cuh=10.000,period=2026-11,ask=" + admitted.ask_key) ==
+          admitted.ask_key);
+    CHECK(remaining(g, "alice", "psb") == Approx(90));
+    auto m = change(501, "alice");
+    m.ask_key = admitted.ask_key;
+
+    SECTION("nodes, GPUs and time that fit are allowed; each change starts from the last") {
+        m.shape.min_nodes = 4;  // 4 x 1 x 10h = 40
+        CHECK(g.modify(m).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(60));
+        m.shape = {};
+        m.tres_given = true;
+        m.tres_named = 2;  // tres_per_node
+        m.tres_per_node = "gres:gpu:a100:2";  // 4 x 2 x 10h = 80
+        CHECK(g.modify(m).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(20));
+        auto t = time_change(501, "alice", 60 * 13);  // 4 x 2 x 13h = 104: no
+        t.ask_key = m.ask_key;
+        const auto raise = g.modify(t);
+        CHECK_FALSE(raise.allow);
+        CHECK(raise.decision.reason == Reason::over_budget);
+        CHECK(raise.decision.bound_cuh == Approx(104));
+        CHECK(remaining(g, "alice", "psb") == Approx(20));
+        t.time_limit_minutes = 60;  // lowering: 8 CUH
+        CHECK(g.modify(t).allow);
+        CHECK(remaining(g, "alice", "psb") == Approx(92));
+    }
+    SECTION("lowering is allowed even with the bureau over budget") {
+        REQUIRE(g.submit(job("alice", "psb", 9, 60 * 10)).allow);  // 90: full
+        auto t = time_change(501, "alice", 60 * 5);
+        t.ask_key = m.ask_key;
+        CHECK(g.modify(t).allow);
+        t.time_limit_minutes = 60 * 6;  // still under the 10h it was submitted with
+        CHECK(g.modify(t).allow);
+        t.time_limit_minutes = 60 * 11;
+        CHECK_FALSE(g.modify(t).allow);
+    }
+    SECTION("an array's throttle counts against the GPU cap") {
+        policy::JobAsk a = ask;
+        a.array = "0-7%2";
+        a.time = policy::TimeAsk::of(60);
+        const auto arr = g.submit(a);
+        REQUIRE(arr.allow);
+        auto t = change(502, "alice");
+        t.ask_key = arr.ask_key;
+        t.array_throttle = 8;
+        CHECK(g.modify(t).allow);  // no cap on PSB: allowed, and priced the same
+        CHECK(g.modify(t).decision.bound_cuh == Approx(8));
+    }
+    SECTION("an unknown key falls back to the liens, where the job is not yet") {
+        m.ask_key = "ffff.1";
+        m.time_given = true;
+        m.time_limit_minutes = 60 * 20;
+        const auto o = g.modify(m);
+        CHECK_FALSE(o.allow);
+        CHECK(o.decision.message.find("cannot price this change") != std::string::npos);
+    }
+}
+
+TEST_CASE("gate: ask keys are read only from pdai's own tag", "[gate][modify]") {
+    CHECK(ask_key_of("pdai:bureau=FIN,bound_cuh=1.000,period=2026-12,ask=6a1b.17") == "6a1b.17");
+    CHECK(ask_key_of("pdai:bureau=FIN,ask=6a1b.17,more=x") == "6a1b.17");
+    CHECK(ask_key_of("note,ask=6a1b.17").empty());
+    CHECK(ask_key_of("pdai:bureau=FIN").empty());
+    CHECK(ask_key_of("pdai:bureau=FIN,ask=").empty());
+    CHECK(ask_key_of("pdai:bureau=FIN,ask=zz;rm").empty());
+}
+
 TEST_CASE("gate: a new snapshot forgets bookings older than its liens_at", "[gate]") {
     QuotaGate g(config());
     g.install(snapshot(), {});
