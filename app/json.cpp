@@ -318,6 +318,7 @@ void to_json(nlohmann::json& j, const QuotaVerdict& v) {
          {"gpus", d.gpus},
          {"gpu_type", d.gpu_type},
          {"priced_untyped", d.priced_untyped},
+         {"whole_node", d.whole_node.empty() ? nlohmann::json() : nlohmann::json(d.whole_node)},
          {"array_tasks", d.array_tasks},
          {"concurrent_gpus", d.concurrent_gpus},
          {"time_limit_minutes", d.time_limit_minutes},

@@ -102,8 +102,17 @@ gate::PluginConfigSource quota_settings(const std::optional<std::string>& explic
 
 QuotaVerdict quota_preview(const Context& ctx, const QuotaCheck& r) {
     const auto src = quota_settings(r.plugin_conf);
-    const auto per_node = policy::parse_cli_gpus(r.gpus);
-    if (!per_node) throw Error(Errc::usage, "--gpus: " + per_node.error(), "e.g. --gpus a100:2");
+    // "a100:1,t4:4": one --gres entry per item, as sbatch writes them.
+    std::string gres;
+    for (std::string_view rest = r.gpus;;) {
+        const auto comma = rest.find(',');
+        const auto item = policy::parse_cli_gpus(rest.substr(0, comma));
+        if (!item) throw Error(Errc::usage, "--gpus: " + item.error(), "e.g. --gpus a100:2 or --gpus a100:1,t4:4");
+        if (const auto e = policy::gres_per_node(item->count, item->type); !e.empty())
+            gres += (gres.empty() ? "" : ",") + e;
+        if (comma == std::string_view::npos) break;
+        rest.remove_prefix(comma + 1);
+    }
     if (r.nodes < 1) throw Error(Errc::usage, "--nodes must be 1 or more");
     const auto t = policy::parse_time_limit(r.time);
     if (!t) throw Error(Errc::usage, "--time: " + t.error(), "e.g. --time 4h or --time 04:00:00");
@@ -120,8 +129,9 @@ QuotaVerdict quota_preview(const Context& ctx, const QuotaCheck& r) {
         if (b.code == r.bureau) ask.account = account;
     ask.user = r.user.value_or(ctx.who.user);
     ask.submit_time = now;
-    ask.tres_per_node = policy::gres_per_node(per_node->count, per_node->type);
+    ask.tres_per_node = gres;
     ask.shape.min_nodes = r.nodes;
+    ask.exclusive = r.exclusive;
     ask.array = r.array.value_or("");
     ask.time = t->unlimited() ? policy::TimeAsk::infinite() : policy::TimeAsk::of(*t->minutes);
     const auto job = policy::build_request(ask);

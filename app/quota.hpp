@@ -47,12 +47,14 @@ gate::PluginConfigSource quota_settings(const std::optional<std::string>& explic
 
 struct QuotaCheck {
     std::string bureau;  // a bureau code or its Slurm account
-    std::string gpus;    // per node, "TYPE:N" or "N"
+    std::string gpus;    // per node, "TYPE:N" or "N"; several types comma-separated
     std::string time;    // "4h", "04:00:00", ...
     int nodes = 1;
+    bool exclusive = false;  // as sbatch --exclusive: every GPU of the node(s)
     std::optional<std::string> array, user, plugin_conf;
 };
-// The job as the plugin would see `sbatch -A ACCOUNT -N nodes --gres=gpu:TYPE:N --time ...`,
+// The job as the plugin would see `sbatch -A ACCOUNT -N nodes --gres=gpu:TYPE:N[,...]
+// [--exclusive] --time ...`,
 // priced by the plugin's settings against the catalog's snapshot. Never throws for a
 // refusal: the verdict says so (the CLI exits 3).
 QuotaVerdict quota_preview(const Context& ctx, const QuotaCheck& r);

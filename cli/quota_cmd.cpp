@@ -128,7 +128,9 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     auto* check = grp->add_subcommand(
         "check", "Would the cluster admit this job? The job_submit plugin's answer, offline");
     check->add_option("BUREAU", k->bureau, "Bureau code or Slurm account")->required();
-    check->add_option("--gpus", k->gpus, "GPUs per node, as --gres=gpu:TYPE:N (TYPE optional)")
+    check->add_option("--gpus", k->gpus,
+                      "GPUs per node, as --gres=gpu:TYPE:N (TYPE optional); several types "
+                      "comma-separated: a100:1,t4:4")
         ->type_name("TYPE:N")
         ->required();
     check->add_option("--time", k->time, "Time limit: 4h, 90m, 1d12h or 04:00:00")
@@ -136,6 +138,9 @@ void set_quota_command(CLI::App& app, Context& ctx) {
         ->required();
     check->add_option("--nodes", k->nodes, "Nodes (-N): GPUs per node count on each")->type_name("N");
     check->add_option("--array", k->array, "Job array, as sbatch --array: 0-15%4")->type_name("SPEC");
+    check->add_flag("--exclusive", k->exclusive,
+                    "As sbatch --exclusive: priced at every GPU of its node(s), from the node "
+                    "inventory");
     check->add_option("--user", k->user, "Check for this unix user (default: you)")->type_name("USER");
     check->add_option("--plugin-conf", k->plugin_conf,
                       "pdai_plugin.conf to take exemptions and the default time from "

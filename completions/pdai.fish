@@ -357,10 +357,11 @@ complete -c pdai -n '__pdai_arg 1 quota set' -a '(__pdai_names bureau)' -d 'Bure
 complete -c pdai -n '__pdai_arg 1 quota show' -a '(__pdai_names bureau)' -d 'Bureau code (default: all)'
 
 # pdai quota check
-complete -c pdai -n '__pdai_using quota check' -l gpus -x -d 'GPUs per node, as --gres=gpu:TYPE:N (TYPE optional)'
+complete -c pdai -n '__pdai_using quota check' -l gpus -x -d 'GPUs per node, as --gres=gpu:TYPE:N (TYPE optional); several types comma-separated: a100:1,t4:4'
 complete -c pdai -n '__pdai_using quota check' -l time -x -d 'Time limit: 4h, 90m, 1d12h or 04:00:00'
 complete -c pdai -n '__pdai_using quota check' -l nodes -x -d 'Nodes (-N): GPUs per node count on each'
 complete -c pdai -n '__pdai_using quota check' -l array -x -d 'Job array, as sbatch --array: 0-15%4'
+complete -c pdai -n '__pdai_using quota check' -l exclusive -d 'As sbatch --exclusive: priced at every GPU of its node(s), from the node inventory'
 complete -c pdai -n '__pdai_using quota check' -l user -x -a '(__fish_complete_users)' -d 'Check for this unix user (default: you)'
 complete -c pdai -n '__pdai_using quota check' -l plugin-conf -r -F -d 'pdai_plugin.conf to take exemptions and the default time from (default: the plugin\'s, when present)'
 complete -c pdai -n '__pdai_arg 1 quota check' -a '(__pdai_names bureau)' -d 'Bureau code or Slurm account'

@@ -63,6 +63,12 @@ void CatalogWatcher::run() noexcept {
         if (wake_.wait_for(lock, interval, [this] { return stop_; })) break;
         lock.unlock();
         refresh();
+        if (tick_) {
+            try {
+                tick_();
+            } catch (...) {  // a log line is never worth the thread
+            }
+        }
         lock.lock();
     }
 }

@@ -9,6 +9,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -35,6 +36,9 @@ public:
     void stop() noexcept;
 
     std::uint64_t reloads() const noexcept { return reloads_; }
+    // Called on the watcher's thread after every check (set it before start()): work that
+    // must stay off the hot path, such as the plugin's quiet-time log summary.
+    void on_tick(std::function<void()> tick) { tick_ = std::move(tick); }
 
 private:
     struct FileId {
@@ -58,6 +62,7 @@ private:
     std::string failing_;  // the failure last logged; empty while healthy
     std::unordered_map<std::string, std::uint32_t> uids_;  // user name -> uid, kept across loads
     std::uint64_t reloads_ = 0;
+    std::function<void()> tick_;
 
     std::mutex mu_;
     std::condition_variable wake_;

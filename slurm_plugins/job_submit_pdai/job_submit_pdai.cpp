@@ -33,8 +33,11 @@ namespace {
 
 using pdai::policy::Decision;
 
-// A summary of the time per decision goes to the log every this many submissions.
+// A summary of the time per decision goes to the log every this many submissions, and
+// (from the watcher's thread) once submissions have been quiet this long, since fini()'s
+// line is not always written (26.05 does not call it at shutdown).
 constexpr std::uint64_t kSummaryEvery = 10'000;
+constexpr auto kQuietForSummary = std::chrono::seconds(2);
 
 // pdai's libraries log through common/log.hpp; inside slurmctld, into slurmctld's log.
 void log_to_slurm(pdai::log::Level level, std::string_view line) {
@@ -57,6 +60,8 @@ struct Plugin {
     std::mutex stats_mu;
     pdai::gate::LatencyHistogram total, recent;
     std::uint64_t seq = 0;
+    std::chrono::steady_clock::time_point last_decision{};
+    std::uint64_t summarised = 0;  // total.count() at the last quiet-time summary
 };
 
 std::atomic<Plugin*> g_plugin{nullptr};
@@ -85,11 +90,21 @@ void log_summary(Plugin& p, const pdai::gate::LatencyHistogram& h, const char* w
         static_cast<unsigned long long>(p.watcher.reloads()));
 }
 
-void record_time(Plugin& p, std::chrono::steady_clock::time_point t0) {
-    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                        std::chrono::steady_clock::now() - t0)
-                        .count();
+// The watcher's tick: a summary since start once submissions have gone quiet.
+void summarise_when_quiet(Plugin& p) {
     std::lock_guard lock(p.stats_mu);
+    if (p.total.count() == p.summarised ||
+        std::chrono::steady_clock::now() - p.last_decision < kQuietForSummary)
+        return;
+    p.summarised = p.total.count();
+    log_summary(p, p.total, "since start");
+}
+
+void record_time(Plugin& p, std::chrono::steady_clock::time_point t0) {
+    const auto t1 = std::chrono::steady_clock::now();
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t1 - t0).count();
+    std::lock_guard lock(p.stats_mu);
+    p.last_decision = t1;
     p.total.record(ns);
     p.recent.record(ns);
     if (p.recent.count() >= kSummaryEvery) {
@@ -236,6 +251,8 @@ int init(void) {
                    path.c_str(), c.catalog.c_str(), std::string(to_string(c.fail_mode)).c_str(),
                    c.reload_interval_ms);
         p->watcher.refresh();  // the first job must already find a snapshot
+        Plugin* raw = p.get();
+        p->watcher.on_tick([raw] { summarise_when_quiet(*raw); });
         p->watcher.start();
         delete g_plugin.exchange(p.release());
     } catch (...) {
