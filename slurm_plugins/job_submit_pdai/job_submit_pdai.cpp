@@ -8,10 +8,12 @@
 // Settings: pdai_plugin.conf (see plugin_config.hpp and pdai.conf(5)), read at init().
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
+#include <dlfcn.h>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -66,6 +68,17 @@ struct Plugin {
 
 std::atomic<Plugin*> g_plugin{nullptr};
 
+// slurmctld's highest log level over its outputs: libslurmfull exports get_log_level() but no
+// public header declares it, so it is looked up at init(), not linked. Admissions are logged
+// at debug; at info, slurmctld's usual level, they are then not formatted at all, and no
+// call takes slurmctld's log lock. Unknown (not found): log as before.
+using LogLevelFn = int (*)();
+LogLevelFn g_log_level = nullptr;
+constexpr int kSlurmLogLevelDebug = 5;  // LOG_LEVEL_DEBUG in Slurm's src/common/log.h
+
+static_assert(sizeof(LogLevelFn) == sizeof(void*), "dlsym returns functions as void*");
+bool debug_logged() noexcept { return !g_log_level || g_log_level() >= kSlurmLogLevelDebug; }
+
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Replaces a string field of a job_desc with a copy from slurmctld's allocator.
@@ -118,6 +131,7 @@ void record_time(Plugin& p, std::chrono::steady_clock::time_point t0) {
 void log_decision(const char* verb, const pdai::gate::Outcome& o, const std::string& job,
                   const std::string& user, std::uint32_t uid, std::uint64_t seq) {
     const Decision& d = o.decision;
+    if (o.allow && !debug_logged()) return;
     const std::string reason =
         o.by_fail_mode ? std::string("fail_mode") : std::string(pdai::policy::to_string(d.reason));
     if (o.allow) {
@@ -231,7 +245,9 @@ const std::uint32_t plugin_version = SLURM_VERSION_NUMBER;
 
 int init(void) {
     try {
-        pdai::log::set_sink(log_to_slurm, pdai::log::Level::debug);  // slurmctld filters by its level
+        if (void* sym = dlsym(RTLD_DEFAULT, "get_log_level")) std::memcpy(&g_log_level, &sym, sizeof sym);
+        // slurmctld filters by its level too; this only spares formatting what it would drop.
+        pdai::log::set_sink(log_to_slurm, debug_logged() ? pdai::log::Level::debug : pdai::log::Level::info);
         auto loaded = pdai::gate::read_plugin_config(std::nullopt);
         pdai::gate::PluginConfig config;
         std::string path = pdai::gate::plugin_config_path();
