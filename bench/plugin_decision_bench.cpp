@@ -77,6 +77,8 @@ void init_desc(job_desc_msg_t& d) {
     d.ntasks_per_node = NO_VAL16;
     d.sockets_per_node = NO_VAL16;
     d.user_id = NO_VAL;
+    d.shared = NO_VAL16;         // 0 would be --exclusive
+    d.het_job_offset = NO_VAL;  // 0 would be a het-job's first component
     pdai::slurmapi::set_job_id(d, NO_VAL);
 }
 

@@ -18,7 +18,7 @@
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BUILD=${PDAI_BUILD_DIR:-$SRC/build}
+BUILD=$(cd "${PDAI_BUILD_DIR:-$SRC/build}" && pwd)  # absolute: the clients run from /tmp
 PDAI=$BUILD/cli/pdai
 PLUGIN=$BUILD/slurm_plugins/job_submit_pdai/job_submit_pdai.so
 MICRO=$BUILD/slurm_plugins/job_submit_pdai/pdai_plugin_bench
@@ -136,7 +136,8 @@ flood_run() {
   done
   wait "${pids[@]}"
   t1=$(date +%s.%N)
-  for i in $(seq 0 $((CLIENTS - 1))); do ok=$((ok + $(awk '{print $4}' "$WORK/flood.$i"))); done
+  # Each client ends with "jobs N ok M failed F ..."; an error line may come before it.
+  for i in $(seq 0 $((CLIENTS - 1))); do ok=$((ok + $(awk '$1 == "jobs" { n = $4 } END { print n + 0 }' "$WORK/flood.$i"))); done
   ((ok == FLOOD_JOBS)) || say "  flood: $ok of $FLOOD_JOBS accepted: $(cat "$WORK"/flood.* | tr '\n' ' ')"
   echo "$ok $t0 $t1" | awk '{ printf "%.1f", $1 / ($3 - $2) }'
 }

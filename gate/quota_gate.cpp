@@ -189,6 +189,17 @@ Outcome QuotaGate::fail_mode(const policy::JobRequest& job) {
 
 Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset) {
     std::lock_guard lock(mu_);
+    return submit_locked(job, het_offset, nullptr);
+}
+
+Outcome QuotaGate::submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset) {
+    const auto job = policy::build_request(ask);  // outside the lock: parsing needs no state
+    std::lock_guard lock(mu_);
+    return submit_locked(job, het_offset, &ask);
+}
+
+Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
+                                 const policy::JobAsk* ask) {
     const auto thread = std::this_thread::get_id();
     HetJob* het = nullptr;
     if (het_offset) {
@@ -220,6 +231,7 @@ Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint
         ++counters_.exempt;
     } else if (d.verdict == Verdict::admit) {
         ++counters_.admitted;
+        if (ask) o.ask_key = keep(*ask, d);
         if (d.bound_cuh > 0 || d.concurrent_gpus > 0) {
             const std::int64_t at = job.submit_time ? job.submit_time : state_->loaded.snapshot.taken_at;
             const auto id = book({0, at, d.account, job.user, d.bound_cuh, d.concurrent_gpus});
@@ -239,15 +251,6 @@ Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint
                          policy::detail::format_number(het->cuh, 2) + " CUH)";
             release_het_job(thread);
         }
-    }
-    return o;
-}
-
-Outcome QuotaGate::submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset) {
-    Outcome o = submit(policy::build_request(ask), het_offset);
-    if (o.allow && o.decision.verdict == Verdict::admit && !o.by_fail_mode) {
-        std::lock_guard lock(mu_);
-        o.ask_key = keep(ask, o.decision);
     }
     return o;
 }

@@ -158,6 +158,9 @@ private:
     std::uint64_t book(Booking b);
     void release_het_job(std::thread::id thread);
     Outcome fail_mode(const policy::JobRequest& job);
+    // submit() with mu_ held; keeps `ask` (when given) of an admitted job in the same hold.
+    Outcome submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
+                          const policy::JobAsk* ask);
     Outcome unpriced(const ModifyRequest& change, const std::string& why);
     std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
     Outcome modify_kept(const ModifyRequest& change, Kept& kept);

@@ -61,7 +61,7 @@ struct Plugin {
     pdai::gate::CatalogWatcher watcher;
     std::mutex stats_mu;
     pdai::gate::LatencyHistogram total, recent;
-    std::uint64_t seq = 0;
+    std::atomic<std::uint64_t> seq{0};  // lock-free: one mutex fewer on the hot path
     std::chrono::steady_clock::time_point last_decision{};
     std::uint64_t summarised = 0;  // total.count() at the last quiet-time summary
 };
@@ -181,11 +181,7 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
         }
     }
     if (!o.allow && err_msg) set_field(err_msg, d.message);
-    std::uint64_t seq;
-    {
-        std::lock_guard lock(p.stats_mu);
-        seq = ++p.seq;
-    }
+    const std::uint64_t seq = ++p.seq;
     log_decision("submit", o, job_label(desc), user, submit_uid, seq);
     record_time(p, t0);
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
@@ -201,11 +197,7 @@ int modify(Plugin& p, job_desc_msg_t* desc, const void* job_ptr, std::uint32_t s
     const auto o = p.gate.modify(change);
     std::string label = "job " + std::to_string(change.job_id);
     if (change.task_id) label += '_' + std::to_string(*change.task_id);
-    std::uint64_t seq;
-    {
-        std::lock_guard lock(p.stats_mu);
-        seq = ++p.seq;
-    }
+    const std::uint64_t seq = ++p.seq;
     log_decision("modify", o, label, user, submit_uid, seq);
     if (!o.allow && err_msg) set_field(err_msg, o.decision.message);
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
