@@ -280,6 +280,14 @@ private:
         return snap_.find_bureau(mine[0]);
     }
 
+    // A weight that is negative or not a number would price jobs free or at random: refuse.
+    bool usable_weight(const GpuType& t) {
+        if (t.weight >= 0 && std::isfinite(t.weight)) return true;
+        refuse(Reason::bad_config, "GPU type '" + ascii_safe(t.name) + "' has weight " +
+                                       format_number(t.weight, 3) + "; ask the platform admin to fix it");
+        return false;
+    }
+
     // What the job's GPUs cost per GPU-hour: one type, each named type at its own weight, or
     // an untyped request at the dearest type allowed. False after refusing.
     struct Priced {
@@ -303,12 +311,7 @@ private:
                     continue;
                 }
                 const GpuType& t = it->second;
-                if (!(t.weight >= 0) || !std::isfinite(t.weight)) {
-                    refuse(Reason::bad_config, "GPU type '" + ascii_safe(t.name) + "' has weight " +
-                                                   format_number(t.weight, 3) +
-                                                   "; ask the platform admin to fix it");
-                    return std::nullopt;
-                }
+                if (!usable_weight(t)) return std::nullopt;
                 p.name += (p.name.empty() ? "" : "+") + t.name;
                 p.weight += n * t.weight;
                 p.price_cny += n * t.price_cny;
@@ -351,12 +354,7 @@ private:
                                             "to configure GPU types and its allowed types");
             return std::nullopt;
         }
-        if (!(dearest->weight >= 0) || !std::isfinite(dearest->weight)) {
-            refuse(Reason::bad_config, "GPU type '" + ascii_safe(dearest->name) + "' has weight " +
-                                           format_number(dearest->weight, 3) +
-                                           "; ask the platform admin to fix it");
-            return std::nullopt;
-        }
+        if (!usable_weight(*dearest)) return std::nullopt;
         d_.priced_untyped = true;
         return Priced{dearest->name, dearest->weight, dearest->price_cny};
     }
