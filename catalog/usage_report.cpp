@@ -12,7 +12,9 @@ namespace {
 // The SQL expression of a dimension over usage_daily d LEFT JOIN bureaus b.
 const char* dim_sql(UsageDim d) {
     switch (d) {
-    case UsageDim::bureau: return "COALESCE(b.code, d.account)";
+    // An account of no bureau is labelled "account:NAME", so that it never reads as (and
+    // is never summed with) a bureau whose code is the same word.
+    case UsageDim::bureau: return "COALESCE(b.code, 'account:' || d.account)";
     case UsageDim::user: return "d.unix_user";
     case UsageDim::algorithm:
         return "CASE d.algorithm WHEN '' THEN '-' ELSE d.algorithm || '@' || d.algorithm_version END";

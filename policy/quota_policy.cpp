@@ -12,6 +12,10 @@ namespace {
 
 using detail::ascii_safe;
 using detail::format_number;
+
+// An admission's message when Settings::admission_summary is off: short enough for the
+// string's own buffer, so no allocation.
+constexpr const char* kTerseAdmission = "pdai: admitted";
 using Verdict = Decision::Verdict;
 using Reason = Decision::Reason;
 
@@ -131,7 +135,9 @@ public:
         if (gpus_.count == 0) {
             d_.verdict = Verdict::admit;
             d_.reason = Reason::no_gpus;
-            d_.message = "pdai: admitted to " + bureau_name(*b) + ": the job asks for no GPUs";
+            d_.message = settings_.admission_summary
+                             ? "pdai: admitted to " + bureau_name(*b) + ": the job asks for no GPUs"
+                             : std::string(kTerseAdmission);
             return d_;
         }
         return gpu_rules(*b);
@@ -408,6 +414,10 @@ private:
 
         d_.verdict = Verdict::admit;
         d_.reason = Reason::ok;
+        if (!settings_.admission_summary) {
+            d_.message = kTerseAdmission;
+            return d_;
+        }
         d_.message = "pdai: admitted to " + bureau_name(b) + ": needs " + need_text() + "; " +
                      cuh(d_.remaining_cuh - d_.bound_cuh) + " left in " + period_.label +
                      " after it";

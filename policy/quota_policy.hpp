@@ -106,6 +106,11 @@ struct Settings {
     std::set<std::string, std::less<>> exempt_users;
     // An exclusive job is refused when the node inventory is older than this; 0 = never.
     int inventory_max_age_days = 7;
+    // Decision::message of an admission: the one-line summary (bureau, what the job needs,
+    // what is left after it), or just "pdai: admitted". The plugin turns it off while
+    // slurmctld does not log admissions: the summary is a dozen allocations, and slurmctld
+    // runs each submission on a fresh thread, whose allocations are the slow ones.
+    bool admission_summary = true;
 };
 
 struct JobRequest {

@@ -252,6 +252,7 @@ int init(void) {
         } else {
             config = loaded->config;
         }
+        config.settings.admission_summary = debug_logged();  // only the debug log shows it
         auto p = std::make_unique<Plugin>(std::move(config));
         const auto& c = p->gate.config();
         slurm_info("pdai: job_submit/pdai starting: config %s, catalog %s, fail_mode=%s, "

@@ -434,6 +434,25 @@ TEST_CASE("decisions carry cost and the priced time", "[policy][engine]") {
     CHECK(d.message.find("2 GPUs x 1.5h x 2 CUH/GPU-h = 6 CUH") != std::string::npos);
 }
 
+TEST_CASE("without the admission summary an admission says only that", "[policy][engine]") {
+    const Snapshot snap = fixture();
+    Settings st = settings(Variant::base);
+    st.admission_summary = false;
+    JobRequest job;
+    job.account = "psb";
+    job.user = "bob";
+    job.gpus = GpuAsk{2, "a100"};
+    job.time_limit_minutes = 90;
+    Decision d = evaluate(snap, st, job);
+    CHECK(d.verdict == Verdict::admit);
+    CHECK(d.message == "pdai: admitted");
+    CHECK(d.bound_cuh == Approx(6.0));  // the figures are all there
+    job.time_limit_minutes = 60 * 40;  // 160 CUH: a refusal still explains itself
+    d = evaluate(snap, st, job);
+    CHECK(d.reason == Reason::over_budget);
+    CHECK(d.message.find("ask for --time=") != std::string::npos);
+}
+
 TEST_CASE("out-of-range requests are refused, not trusted", "[policy][engine]") {
     const Snapshot snap = fixture();
     JobRequest job;
