@@ -12,12 +12,6 @@ HOLD=(--hold --parsable --output=/dev/null --wrap true)
 out=$WORK/out
 p=("$PDAI" --catalog "$CATALOG")
 
-refused() {
-  local out=$1
-  shift
-  if "$@" >"$out" 2>&1; then fail "accepted, expected a refusal: $* ($(cat "$out"))"; fi
-}
-pdai_line() { sed -n "s/^$2: error: \(pdai: .*\)/\1/p" "$1" | head -n 1; }
 # What the plugin says FIN has left: from the refusal of a job far too large.
 fin_left() {
   refused "$out" as "$BOB" sbatch -A fin --gres=gpu:a100:4 -t 7-00:00:00 "${HOLD[@]}"
@@ -126,13 +120,7 @@ as "$BOB" scontrol update jobid="$m" numnodes=2 >"$out" 2>&1 || fail "NumNodes=2
 expect_left 2 "NumNodes=2"
 as "$BOB" scontrol update jobid="$m" gres=gpu:a100:2 >"$out" 2>&1 || fail "Gres=gpu:a100:2 (4 CUH) refused: $(cat "$out")"
 expect_left 4 "Gres=gpu:a100:2"
-refused "$out" as "$BOB" scontrol update jobid="$m" timelimit=10:00:00
-log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $m of user $BOB (uid [0-9]*): refuse reason=over_budget bureau=FIN bound_cuh=40.000000" ||
-  fail "the 40 CUH raise of job $m was not refused as over_budget"
-if slurm_at_least 23.02; then
-  [[ $(pdai_line "$out" scontrol) == "pdai: bureau FIN"*"needs 4 GPUs x 10h x 1 CUH/GPU-h = 40 CUH (a100)"* ]] ||
-    fail "scontrol update of job $m: $(cat "$out")"
-fi
+modify_refused "$BOB" "$m" timelimit=10:00:00 FIN 40.000000 "needs 4 GPUs x 10h x 1 CUH/GPU-h = 40 CUH (a100)"
 expect_left 4 "a refused raise"
 as "$BOB" scontrol update jobid="$m" timelimit=30 >"$out" 2>&1 || fail "lowering TimeLimit refused: $(cat "$out")"
 expect_left 2 "TimeLimit=30"

@@ -53,6 +53,33 @@ slurm_at_least() {
   [[ $(printf '%s\n%s\n' "$want" "$have" | sort -V | head -n 1) == "$want" ]]
 }
 
+# refused OUT CMD...: CMD must fail; its output goes to the file OUT.
+refused() {
+  local out=$1
+  shift
+  if "$@" >"$out" 2>&1; then fail "accepted, expected a refusal: $* ($(cat "$out"))"; fi
+}
+# pdai_line FILE PREFIX: the one line "<PREFIX>: error: pdai: ..." in FILE, without PREFIX.
+pdai_line() {
+  local n
+  n=$(grep -c "^$2: error: pdai: " "$1" || true)
+  [[ $n -eq 1 ]] || fail "expected one '$2: error: pdai:' line, got $n: $(cat "$1")"
+  sed -n "s/^$2: error: \(pdai: .*\)/\1/p" "$1"
+}
+# modify_refused USER JOB UPDATE BUREAU BOUND NEEDS: `scontrol update jobid=JOB UPDATE` as
+# USER is refused as over budget, logged with the job's new bound BOUND ("40.000000"); from
+# 23.02 the user is told why, in a line naming BUREAU that contains NEEDS.
+modify_refused() {
+  local user=$1 job=$2 update=$3 bureau=$4 bound=$5 needs=$6 out=$WORK/modify.out
+  refused "$out" as "$user" scontrol update jobid="$job" "$update"
+  log_since "$PLUGIN_LOG_START" | grep -q "pdai: modify job $job of user $user (uid [0-9]*): refuse reason=over_budget bureau=$bureau bound_cuh=$bound" ||
+    fail "scontrol update $update of job $job was not refused as over_budget at $bound CUH"
+  if slurm_at_least 23.02; then
+    [[ $(pdai_line "$out" scontrol) == "pdai: bureau $bureau"*"$needs"* ]] ||
+      fail "scontrol update $update of job $job: $(cat "$out")"
+  fi
+}
+
 log_mark() { stat -c %s "$CTLD_LOG"; }
 # `|| true`: a reader that stops at its first match (grep -q) ends tail with SIGPIPE, which
 # pipefail would take for "not found"; seen on 26.05, whose restarts log every job again.
