@@ -324,7 +324,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     };
 
     if (!old) {
-        if (m.tres_given) {
+        if (m.tres_given()) {
             price_tres(std::nullopt);
             if (!ask_error.empty() || new_ask.count > 0)
                 return unpriced(m, "it is not in the liens snapshot yet, and the change asks for GPUs");
@@ -347,7 +347,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     if (old->gpus > 0 && old->concurrent_gpus < std::int64_t{old->gpus} * old->tasks)
         job.array_throttle = static_cast<int>(std::max<std::int64_t>(1, old->concurrent_gpus / old->gpus));
     const int new_nodes = nodes_of(m.shape);
-    if (m.tres_given) {
+    if (m.tres_given()) {
         price_tres(old->nodes);
         job.gpus = new_ask;
         job.request_error = ask_error;
@@ -377,18 +377,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
          (m.time_limit_minutes && *m.time_limit_minutes > 0 && old->time_limit_minutes &&
           *m.time_limit_minutes <= *old->time_limit_minutes));
 
-    // Evaluate with the job's old lien taken out of its bureau (restored right after).
-    policy::Snapshot& s = state_->loaded.snapshot;
-    const auto ob = s.by_account.find(old->account);
-    if (ob != s.by_account.end()) {
-        ob->second.liens_cuh -= old->bound_cuh;
-        ob->second.active_gpus -= old->concurrent_gpus;
-    }
-    d = policy::evaluate(s, config_.settings, job);
-    if (ob != s.by_account.end()) {
-        ob->second.liens_cuh += old->bound_cuh;
-        ob->second.active_gpus += old->concurrent_gpus;
-    }
+    d = evaluate_without(old->account, old->bound_cuh, old->concurrent_gpus, job);
 
     if (d.verdict == Verdict::refuse) {
         if (lowered) {
@@ -412,10 +401,33 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     now_lien.nodes = std::max(old->nodes, new_nodes);
     now_lien.bound_cuh = priced ? d.bound_cuh : 0.0;
     now_lien.concurrent_gpus = priced ? d.concurrent_gpus : 0;
-    book({0, m.now, old->account, {}, -old->bound_cuh, -old->concurrent_gpus});
-    book({0, m.now, now_lien.account, {}, now_lien.bound_cuh, now_lien.concurrent_gpus});
+    rebook(m.now, old->account, old->bound_cuh, old->concurrent_gpus, now_lien.account,
+           now_lien.bound_cuh, now_lien.concurrent_gpus);
     changed_.insert_or_assign(key, Changed{m.now, now_lien});
     return allow(d.message);
+}
+
+Decision QuotaGate::evaluate_without(const std::string& account, double cuh, std::int64_t gpus,
+                                     const policy::JobRequest& job) {
+    policy::Snapshot& s = state_->loaded.snapshot;
+    const auto it = s.by_account.find(account);
+    if (it != s.by_account.end()) {
+        it->second.liens_cuh -= cuh;
+        it->second.active_gpus -= gpus;
+    }
+    Decision d = policy::evaluate(s, config_.settings, job);  // never throws
+    if (it != s.by_account.end()) {
+        it->second.liens_cuh += cuh;
+        it->second.active_gpus += gpus;
+    }
+    return d;
+}
+
+void QuotaGate::rebook(std::int64_t at, const std::string& old_account, double old_cuh,
+                       std::int64_t old_gpus, const std::string& new_account, double new_cuh,
+                       std::int64_t new_gpus) {
+    book({0, at, old_account, {}, -old_cuh, -old_gpus});
+    book({0, at, new_account, {}, new_cuh, new_gpus});
 }
 
 // The job as submitted, with what the update names, priced by the submission's builder.
@@ -444,18 +456,7 @@ Outcome QuotaGate::modify_kept(const ModifyRequest& m, Kept& kept) {
 
     Outcome o;
     Decision& d = o.decision;
-    policy::Snapshot& s = state_->loaded.snapshot;
-    // Evaluate with the job's old bound taken out of its bureau (restored right after).
-    const auto ob = s.by_account.find(kept.account);
-    if (ob != s.by_account.end()) {
-        ob->second.liens_cuh -= kept.cuh;
-        ob->second.active_gpus -= kept.gpus;
-    }
-    d = policy::evaluate(s, config_.settings, policy::build_request(next));
-    if (ob != s.by_account.end()) {
-        ob->second.liens_cuh += kept.cuh;
-        ob->second.active_gpus += kept.gpus;
-    }
+    d = evaluate_without(kept.account, kept.cuh, kept.gpus, policy::build_request(next));
     const bool same_bureau = d.account.empty() || d.account == kept.account;
     const bool budget_refusal = d.reason == Reason::over_budget || d.reason == Reason::over_gpu_cap;
     if (d.verdict == Verdict::refuse) {
@@ -476,8 +477,7 @@ Outcome QuotaGate::modify_kept(const ModifyRequest& m, Kept& kept) {
     const double cuh = priced ? d.bound_cuh : 0.0;
     const std::int64_t gpus = priced ? d.concurrent_gpus : 0;
     const std::string account = priced ? d.account : kept.account;
-    book({0, m.now, kept.account, {}, -kept.cuh, -kept.gpus});
-    book({0, m.now, account, {}, cuh, gpus});
+    rebook(m.now, kept.account, kept.cuh, kept.gpus, account, cuh, gpus);
     kept.ask = std::move(next);
     kept.account = account;
     kept.cuh = cuh;

@@ -71,10 +71,10 @@ struct ModifyRequest {
     std::optional<std::string> account;  // new --account
     bool time_given = false;
     std::optional<int> time_limit_minutes;  // when time_given; nullopt = INFINITE
-    bool tres_given = false;      // one of tres_per_* was named: GPUs are re-priced
     std::string tres_per_job, tres_per_node, tres_per_task, tres_per_socket;
-    // Which of tres_per_job, _node, _task, _socket the update names (bits 0-3): a named empty
-    // field drops that GPU request.
+    // Which of those the update names (TresField bits): a named empty field drops that GPU
+    // request. Any of them named: the GPUs are re-priced.
+    enum TresField : unsigned { tres_job = 1, tres_node = 2, tres_task = 4, tres_socket = 8 };
     unsigned tres_named = 0;
     policy::JobShape shape;       // the shape fields the update names
     std::optional<int> array_throttle;  // ArrayTaskThrottle=N; 0 = none
@@ -83,10 +83,11 @@ struct ModifyRequest {
 
     // True when the change may alter what the job costs.
     bool touches_price() const noexcept {
-        return account || time_given || tres_given || shape.min_nodes || shape.max_nodes ||
+        return account || time_given || tres_given() || shape.min_nodes || shape.max_nodes ||
                shape.num_tasks || shape.ntasks_per_node || shape.sockets_per_node ||
                array_throttle;
     }
+    bool tres_given() const noexcept { return tres_named != 0; }
 };
 
 // The key in an AdminComment the plugin wrote ("pdai:bureau=X,...,ask=KEY"); "" when none.
@@ -164,6 +165,13 @@ private:
     Outcome unpriced(const ModifyRequest& change, const std::string& why);
     std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
     Outcome modify_kept(const ModifyRequest& change, Kept& kept);
+    // The engine's decision on `job` with a job's current bound (cuh, gpus) taken out of
+    // `account` for the evaluation: how a change of that job is priced.
+    policy::Decision evaluate_without(const std::string& account, double cuh, std::int64_t gpus,
+                                      const policy::JobRequest& job);
+    // A changed job: its old bound released, its new one booked, both at `at`.
+    void rebook(std::int64_t at, const std::string& old_account, double old_cuh, std::int64_t old_gpus,
+                const std::string& new_account, double new_cuh, std::int64_t new_gpus);
     std::string keep(policy::JobAsk ask, const policy::Decision& d);
 
     const PluginConfig config_;

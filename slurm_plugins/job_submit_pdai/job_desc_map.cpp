@@ -90,9 +90,9 @@ gate::ModifyRequest to_modify_request(const job_desc_msg_t& d, std::string user,
         m.time_limit_minutes = time_limit(d.time_limit);
         if (m.time_limit_minutes == 0) m.time_limit_minutes.reset();  // INFINITE
     }
-    m.tres_named = (d.tres_per_job ? 1u : 0u) | (d.tres_per_node ? 2u : 0u) |
-                   (d.tres_per_task ? 4u : 0u) | (d.tres_per_socket ? 8u : 0u);
-    m.tres_given = m.tres_named != 0;
+    using F = gate::ModifyRequest;
+    m.tres_named = (d.tres_per_job ? F::tres_job : 0u) | (d.tres_per_node ? F::tres_node : 0u) |
+                   (d.tres_per_task ? F::tres_task : 0u) | (d.tres_per_socket ? F::tres_socket : 0u);
     // ArrayTaskThrottle=N arrives as array_inx "N"; other array changes are not pricing ones.
     if (const std::string_view a = text(d.array_inx); !a.empty())
         if (auto n = policy::detail::parse_uint(a, INT_MAX)) m.array_throttle = static_cast<int>(*n);

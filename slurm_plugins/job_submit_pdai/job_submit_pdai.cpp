@@ -126,12 +126,15 @@ void record_time(Plugin& p, std::chrono::steady_clock::time_point t0) {
     }
 }
 
-// One line per decision: refusals at info, everything else at debug. The job has no id yet,
-// so its name and user identify it.
+// Refusals are logged at info, everything else at debug: whether slurmctld would write this
+// decision's line, asked before anything of it is formatted.
+bool logged(const pdai::gate::Outcome& o) noexcept { return !o.allow || debug_logged(); }
+
+// One line per decision (callers ask logged() first). A submitted job has no id yet, so its
+// name and user identify it.
 void log_decision(const char* verb, const pdai::gate::Outcome& o, const std::string& job,
                   const std::string& user, std::uint32_t uid, std::uint64_t seq) {
     const Decision& d = o.decision;
-    if (o.allow && !debug_logged()) return;
     const std::string reason =
         o.by_fail_mode ? std::string("fail_mode") : std::string(pdai::policy::to_string(d.reason));
     if (o.allow) {
@@ -182,7 +185,7 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
     }
     if (!o.allow && err_msg) set_field(err_msg, d.message);
     const std::uint64_t seq = ++p.seq;
-    log_decision("submit", o, job_label(desc), user, submit_uid, seq);
+    if (logged(o)) log_decision("submit", o, job_label(desc), user, submit_uid, seq);
     record_time(p, t0);
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
 }
@@ -198,7 +201,7 @@ int modify(Plugin& p, job_desc_msg_t* desc, const void* job_ptr, std::uint32_t s
     std::string label = "job " + std::to_string(change.job_id);
     if (change.task_id) label += '_' + std::to_string(*change.task_id);
     const std::uint64_t seq = ++p.seq;
-    log_decision("modify", o, label, user, submit_uid, seq);
+    if (logged(o)) log_decision("modify", o, label, user, submit_uid, seq);
     if (!o.allow && err_msg) set_field(err_msg, o.decision.message);
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
 }

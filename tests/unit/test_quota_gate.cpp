@@ -317,8 +317,7 @@ TEST_CASE("gate: job_modify prices a change from the job as submitted, before an
         CHECK(g.modify(m).allow);
         CHECK(remaining(g, "alice", "psb") == Approx(60));
         m.shape = {};
-        m.tres_given = true;
-        m.tres_named = 2;  // tres_per_node
+        m.tres_named = ModifyRequest::tres_node;
         m.tres_per_node = "gres:gpu:a100:2";  // 4 x 2 x 10h = 80
         CHECK(g.modify(m).allow);
         CHECK(remaining(g, "alice", "psb") == Approx(20));
@@ -423,7 +422,7 @@ TEST_CASE("gate: job_modify prices the change against the job's lien", "[gate][m
     }
     SECTION("more GPUs through --gres") {
         auto m = change(77, "alice");
-        m.tres_given = true;
+        m.tres_named = ModifyRequest::tres_node;
         m.tres_per_node = "gres:gpu:a100:8";
         const auto o = g.modify(m);  // 8 x 10h = 80 CUH
         CHECK(o.allow);
@@ -481,7 +480,7 @@ TEST_CASE("gate: job_modify of a job not in the liens snapshot yet", "[gate][mod
     }
     SECTION("asking for GPUs cannot be priced either") {
         auto m = change(90, "alice");
-        m.tres_given = true;
+        m.tres_named = ModifyRequest::tres_node;
         m.tres_per_node = "gres:gpu:a100:1";
         CHECK_FALSE(g.modify(m).allow);
     }
