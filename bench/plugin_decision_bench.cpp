@@ -2,9 +2,13 @@
 // slurmctld does, provides the slurmctld functions it imports (slurm_xstrdup, slurm_info,
 // ...), and calls its exported job_submit() with synthetic job descriptions.
 //
-// usage: pdai_plugin_bench PLUGIN.so CONF JOBS USER...
+// usage: pdai_plugin_bench [--cold] PLUGIN.so CONF JOBS USER...
 //   CONF   a pdai_plugin.conf (its catalog is the one measured)
 //   USER   unix users (must exist) to submit as; user i % n submits job i
+//   --cold each call as slurmctld makes it: on a new thread (slurmctld serves every RPC on
+//          one), with the data caches full of other work (a 32 MiB buffer written before
+//          it). Still faster than inside slurmctld, whose own code also evicts the plugin's
+//          from the instruction caches while its other threads load the memory system.
 // Prints the time per call (median, p99, max) measured around job_submit(), and the
 // admitted / refused counts. The plugin's own summary (slurm_info) goes to stderr.
 #include <dlfcn.h>
@@ -19,6 +23,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "slurmapi/slurm_compat.hpp"
@@ -48,8 +53,10 @@ __attribute__((visibility("default"), format(printf, 1, 2))) void slurm_error(co
     std::fputc('\n', stderr);
     va_end(ap);
 }
-// slurmctld at SlurmctldDebug=info drops debug lines before formatting them.
+// slurmctld at SlurmctldDebug=info drops debug lines before formatting them, and tells the
+// plugin so: get_log_level() is LOG_LEVEL_INFO (3 in Slurm's src/common/log.h).
 __attribute__((visibility("default"), format(printf, 1, 2))) void slurm_debug(const char*, ...) {}
+__attribute__((visibility("default"))) int get_log_level() { return 3; }
 }
 
 namespace {
@@ -82,11 +89,22 @@ void init_desc(job_desc_msg_t& d) {
     pdai::slurmapi::set_job_id(d, NO_VAL);
 }
 
+// Evicts the plugin's data from every cache level, as slurmctld's own work between two
+// submissions does.
+void pollute_caches(std::vector<unsigned char>& buffer, long round) {
+    for (std::size_t i = 0; i < buffer.size(); i += 64) buffer[i] = static_cast<unsigned char>(round + i);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+    const bool cold = argc > 1 && std::strcmp(argv[1], "--cold") == 0;
+    if (cold) {
+        --argc;
+        ++argv;
+    }
     if (argc < 5) {
-        std::fprintf(stderr, "usage: %s PLUGIN.so CONF JOBS USER...\n", argv[0]);
+        std::fprintf(stderr, "usage: %s [--cold] PLUGIN.so CONF JOBS USER...\n", argv[0]);
         return 2;
     }
     setenv("PDAI_PLUGIN_CONF", argv[2], 1);
@@ -119,6 +137,7 @@ int main(int argc, char** argv) {
     ns.reserve(static_cast<std::size_t>(jobs));
     long admitted = 0, refused = 0;
     std::string gres, name;
+    std::vector<unsigned char> junk(cold ? 32u << 20 : 0);
     for (long i = 0; i < jobs; ++i) {
         job_desc_msg_t d;
         init_desc(d);
@@ -130,11 +149,26 @@ int main(int argc, char** argv) {
         std::string array = "0-9%2";
         if (i % 10 == 3) d.array_inx = array.data();
         char* err = nullptr;
-        const auto t0 = std::chrono::steady_clock::now();
-        const int rc = submit(&d, uids[static_cast<std::size_t>(i) % uids.size()], &err);
-        ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                         std::chrono::steady_clock::now() - t0)
-                         .count());
+        const std::uint32_t uid = uids[static_cast<std::size_t>(i) % uids.size()];
+        int rc = 0;
+        auto call = [&] {
+            const auto t0 = std::chrono::steady_clock::now();
+            rc = submit(&d, uid, &err);
+            ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                             std::chrono::steady_clock::now() - t0)
+                             .count());
+        };
+        if (cold) {
+            pollute_caches(junk, i);
+            // slurmctld's thread has allocated (unpacking the RPC) before job_submit() runs.
+            std::thread([&] {
+                void* volatile warm = std::malloc(64);  // volatile: not optimised away
+                std::free(warm);
+                call();
+            }).join();
+        } else {
+            call();
+        }
         (rc == SLURM_SUCCESS ? admitted : refused)++;
         // The plugin may have set these from its allocator (here: strdup).
         if (d.account) std::free(d.account);

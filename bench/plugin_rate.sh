@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # job_submit/pdai's cost, with a catalog of 500 bureaus and 100,000 ledger rows:
 #  1. the plugin's own time per decision: pdai_plugin_bench dlopen()s job_submit_pdai.so and
-#     calls its job_submit() with synthetic jobs (median, p99, max);
+#     calls its job_submit() with synthetic jobs (median, p99, max), in a hot loop and --cold;
 #  2. the sustained submission rate (jobs/s) into the sandbox's slurmctld with
 #     JobSubmitPlugins=pdai against the same run without it, as a ratio (goal >= 0.98):
 #     held jobs from 4 clients at once, rounds alternating off/on, the median of each;
@@ -108,6 +108,9 @@ echo
 line=$("$MICRO" "$PLUGIN" "$CONF" "$BENCH_JOBS" "${USERS[@]}" 2>"$WORK/micro.err")
 echo "- pdai_plugin_bench ($BENCH_JOBS synthetic jobs through job_submit()): $line"
 grep 'pdai: stopping' "$WORK/micro.err" | sed 's/^info: /  - plugin summary: /' || true
+cold_jobs=$((BENCH_JOBS < 20000 ? BENCH_JOBS : 20000))
+line=$("$MICRO" --cold "$PLUGIN" "$CONF" "$cold_jobs" "${USERS[@]}" 2>"$WORK/micro.err")
+echo "- pdai_plugin_bench --cold ($cold_jobs jobs, each on a new thread after 32 MiB of other writes): $line"
 
 # ---- 2. submission rate, plugin off vs on
 # A reconfigure restarts slurmctld; under load it can miss its wait once, so try again

@@ -1,6 +1,7 @@
 #include "gate/quota_gate.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -35,7 +36,7 @@ int nodes_of(const policy::JobShape& s) {
     return std::max(s.min_nodes.value_or(0), s.max_nodes.value_or(0));
 }
 
-// Kept asks beyond this many drop the oldest: their changes are then priced from the lien.
+// Kept asks beyond this many drop the oldest chunk: their changes are then priced from the lien.
 constexpr std::size_t kMaxKept = 200'000;
 
 // "0-15%4" with its throttle replaced ("0-15%2"), or removed for 0.
@@ -66,15 +67,35 @@ QuotaGate::QuotaGate(PluginConfig config) : config_(std::move(config)) {
     key_prefix_ = hex;
 }
 
-std::string QuotaGate::keep(policy::JobAsk ask, const Decision& d) {
-    std::string key = key_prefix_ + "." + std::to_string(++last_ask_);
-    kept_.insert_or_assign(key, Kept{std::move(ask), d.account, d.bound_cuh, d.concurrent_gpus});
-    kept_order_.push_back(key);
-    while (kept_order_.size() > kMaxKept) {
-        kept_.erase(kept_order_.front());
-        kept_order_.pop_front();
+std::string QuotaGate::keep(policy::JobAsk&& ask, const Decision& d) {
+    if (kept_.empty() || kept_.back().size() == kKeptChunk) {
+        if (next_kept_ - first_kept_ >= kMaxKept) {
+            first_kept_ += kept_.front().size();
+            kept_.pop_front();
+        }
+        kept_.emplace_back().reserve(kKeptChunk);
     }
+    kept_.back().push_back(Kept{std::move(ask), d.account, d.bound_cuh, d.concurrent_gpus});
+    char seq[24];
+    const auto end = std::to_chars(seq, seq + sizeof seq, next_kept_++).ptr;
+    std::string key;
+    key.reserve(key_prefix_.size() + 1 + static_cast<std::size_t>(end - seq));
+    key.append(key_prefix_).append(1, '.').append(seq, end);
     return key;
+}
+
+QuotaGate::Kept* QuotaGate::kept(std::string_view key) {
+    if (!key.starts_with(key_prefix_) || key.size() <= key_prefix_.size() ||
+        key[key_prefix_.size()] != '.')
+        return nullptr;
+    const auto digits = key.substr(key_prefix_.size() + 1);
+    std::uint64_t n = 0;
+    const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), n);
+    if (ec != std::errc{} || end != digits.data() + digits.size() || n < first_kept_ ||
+        n >= next_kept_)
+        return nullptr;
+    const std::uint64_t i = n - first_kept_;
+    return &kept_[i / kKeptChunk][i % kKeptChunk];
 }
 
 void QuotaGate::apply(policy::Snapshot& s, const Booking& b) noexcept {
@@ -192,14 +213,14 @@ Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint
     return submit_locked(job, het_offset, nullptr);
 }
 
-Outcome QuotaGate::submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset) {
+Outcome QuotaGate::submit(policy::JobAsk ask, std::optional<std::uint32_t> het_offset) {
     const auto job = policy::build_request(ask);  // outside the lock: parsing needs no state
     std::lock_guard lock(mu_);
     return submit_locked(job, het_offset, &ask);
 }
 
 Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
-                                 const policy::JobAsk* ask) {
+                                 policy::JobAsk* ask) {
     const auto thread = std::this_thread::get_id();
     HetJob* het = nullptr;
     if (het_offset) {
@@ -231,7 +252,7 @@ Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<st
         ++counters_.exempt;
     } else if (d.verdict == Verdict::admit) {
         ++counters_.admitted;
-        if (ask) o.ask_key = keep(*ask, d);
+        if (ask) o.ask_key = keep(std::move(*ask), d);
         if (d.bound_cuh > 0 || d.concurrent_gpus > 0) {
             const std::int64_t at = job.submit_time ? job.submit_time : state_->loaded.snapshot.taken_at;
             const auto id = book({0, at, d.account, job.user, d.bound_cuh, d.concurrent_gpus});
@@ -242,17 +263,20 @@ Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<st
         }
     } else {
         ++counters_.refused;
-        if (het && !het->bookings.empty()) {
-            // Slurm drops the whole het-job: what its earlier components booked goes too.
-            const std::string earlier = *het_offset == 1 ? std::string("component 0")
-                                                           : "components 0-" + std::to_string(*het_offset - 1);
-            d.message += " (het-job component " + std::to_string(*het_offset) +
-                         ": what is left already counts its " + earlier + ", " +
-                         policy::detail::format_number(het->cuh, 2) + " CUH)";
-            release_het_job(thread);
-        }
+        if (het && !het->bookings.empty()) refuse_het_job(d, *het_offset, thread);
     }
     return o;
+}
+
+// Slurm drops the whole het-job: what its earlier components booked goes too.
+void QuotaGate::refuse_het_job(Decision& d, std::uint32_t offset, std::thread::id thread) {
+    const HetJob& het = het_.at(thread);
+    const std::string earlier = offset == 1 ? std::string("component 0")
+                                            : "components 0-" + std::to_string(offset - 1);
+    d.message += " (het-job component " + std::to_string(offset) +
+                 ": what is left already counts its " + earlier + ", " +
+                 policy::detail::format_number(het.cuh, 2) + " CUH)";
+    release_het_job(thread);
 }
 
 std::optional<catalog::Lien> QuotaGate::lien_of(const ModifyRequest& m, std::string& key) const {
@@ -304,7 +328,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     }
 
     if (!m.ask_key.empty() && !m.task_id) {
-        if (auto it = kept_.find(m.ask_key); it != kept_.end()) return modify_kept(m, it->second);
+        if (Kept* k = kept(m.ask_key)) return modify_kept(m, *k);
     }
 
     policy::GpuAsk new_ask;

@@ -115,7 +115,7 @@ public:
     Outcome submit(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset = std::nullopt);
     // The plugin's entry: builds the request (policy::build_request) and submits it; an
     // admitted job's ask is kept for pricing its changes, under Outcome::ask_key.
-    Outcome submit(const policy::JobAsk& ask, std::optional<std::uint32_t> het_offset = std::nullopt);
+    Outcome submit(policy::JobAsk ask, std::optional<std::uint32_t> het_offset = std::nullopt);
     Outcome modify(const ModifyRequest& change);
 
     // The user name of `uid`: from the installed snapshot (no system call), else from a
@@ -158,10 +158,12 @@ private:
     static void apply(policy::Snapshot& s, const Booking& b) noexcept;
     std::uint64_t book(Booking b);
     void release_het_job(std::thread::id thread);
-    Outcome fail_mode(const policy::JobRequest& job);
+    // Refusals are rare and out of line (cold), so the admission path stays short.
+    [[gnu::cold]] void refuse_het_job(policy::Decision& d, std::uint32_t offset, std::thread::id thread);
+    [[gnu::cold]] Outcome fail_mode(const policy::JobRequest& job);
     // submit() with mu_ held; keeps `ask` (when given) of an admitted job in the same hold.
     Outcome submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
-                          const policy::JobAsk* ask);
+                          policy::JobAsk* ask);
     Outcome unpriced(const ModifyRequest& change, const std::string& why);
     std::optional<catalog::Lien> lien_of(const ModifyRequest& change, std::string& key) const;
     Outcome modify_kept(const ModifyRequest& change, Kept& kept);
@@ -172,7 +174,8 @@ private:
     // A changed job: its old bound released, its new one booked, both at `at`.
     void rebook(std::int64_t at, const std::string& old_account, double old_cuh, std::int64_t old_gpus,
                 const std::string& new_account, double new_cuh, std::int64_t new_gpus);
-    std::string keep(policy::JobAsk ask, const policy::Decision& d);
+    std::string keep(policy::JobAsk&& ask, const policy::Decision& d);
+    Kept* kept(std::string_view key);
 
     const PluginConfig config_;
     mutable std::mutex mu_;
@@ -181,10 +184,14 @@ private:
     std::unordered_map<std::string, Changed> changed_;  // by "jobid" / "jobid_task"
     std::unordered_map<std::thread::id, HetJob> het_;    // by the submitting slurmctld thread
     std::uint64_t last_booking_id_ = 0;
-    std::unordered_map<std::string, Kept> kept_;  // by ask key
-    std::deque<std::string> kept_order_;           // oldest first: the cap drops from here
-    std::string key_prefix_;                       // the gate's start time, hex
-    std::uint64_t last_ask_ = 0;
+    // The kept asks in key order, in chunks of kKeptChunk reserved at once: key "PREFIX.N" is
+    // entry N - first_kept_. The cap drops the oldest chunk. No hashing, no key strings and
+    // (but once a chunk) no allocation on the submit path.
+    static constexpr std::size_t kKeptChunk = 1024;
+    std::deque<std::vector<Kept>> kept_;
+    std::uint64_t first_kept_ = 1;
+    std::uint64_t next_kept_ = 1;
+    std::string key_prefix_;  // the gate's start time, hex
     std::unordered_map<std::uint32_t, std::string> name_cache_;
     GateCounters counters_;
 };

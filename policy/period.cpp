@@ -31,24 +31,33 @@ std::string pad(int v, int width) {
 }
 
 // The period of `kind` that starts in year y, month m (m is the period's first month).
+// The label is written digit by digit: the job_submit plugin labels every decision's period,
+// and string arithmetic would be most of that decision's code.
 PeriodRange make(PeriodKind kind, int y, unsigned m) {
     PeriodRange p;
     p.kind = kind;
     p.start = to_unix(y, m);
+    char label[8] = {static_cast<char>('0' + y / 1000 % 10), static_cast<char>('0' + y / 100 % 10),
+                     static_cast<char>('0' + y / 10 % 10), static_cast<char>('0' + y % 10)};
+    std::size_t n = 4;  // years are 0001..9999 (period_of clamps)
     switch (kind) {
         case PeriodKind::month:
             p.end = m == 12 ? to_unix(y + 1, 1) : to_unix(y, m + 1);
-            p.label = pad(y, 4) + "-" + pad(static_cast<int>(m), 2);
+            label[n++] = '-';
+            label[n++] = static_cast<char>('0' + m / 10);
+            label[n++] = static_cast<char>('0' + m % 10);
             break;
         case PeriodKind::quarter:
             p.end = m == 10 ? to_unix(y + 1, 1) : to_unix(y, m + 3);
-            p.label = pad(y, 4) + "-Q" + std::to_string((m - 1) / 3 + 1);
+            label[n++] = '-';
+            label[n++] = 'Q';
+            label[n++] = static_cast<char>('0' + (m - 1) / 3 + 1);
             break;
         case PeriodKind::year:
             p.end = to_unix(y + 1, 1);
-            p.label = pad(y, 4);
             break;
     }
+    p.label.assign(label, n);
     return p;
 }
 

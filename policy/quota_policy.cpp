@@ -88,12 +88,17 @@ std::string type_names(const std::vector<const GpuType*>& types) {
     return names.empty() ? std::string("none") : join(names, ", ");
 }
 
+// What the engine's steps return once the decision (d_) is complete: nothing to copy.
+struct Done {};
+
 class Evaluation {
 public:
     Evaluation(const Snapshot& s, const Settings& st, const JobRequest& j)
         : snap_(s), settings_(st), job_(j) {}
 
-    Decision run() {
+    Decision take() { return std::move(d_); }
+
+    Done run() {
         switch (exemption(settings_, job_.user, job_.account)) {
         case Reason::exempt_user:
             return exempt(Reason::exempt_user, "user " + ascii_safe(job_.user) + " is exempt");
@@ -107,7 +112,7 @@ public:
                           "cannot read this job's request: " + ascii_safe(job_.request_error, 300));
         }
         const Bureau* b = has_account ? resolve_given(*job_.account) : resolve_default();
-        if (!b) return d_;
+        if (!b) return {};
         d_.bureau = b->code;
         d_.account = b->account;
         period_ = period_of(b->period, job_.submit_time != 0 ? job_.submit_time : snap_.taken_at);
@@ -126,7 +131,7 @@ public:
                                                 "the platform admin to reactivate it");
         }
         gpus_ = job_.gpus;
-        if (job_.exclusive && !whole_nodes(*b)) return d_;
+        if (job_.exclusive && !whole_nodes(*b)) return {};
         if (gpus_.count < 0 || job_.array_tasks < 1) {
             return refuse(Reason::bad_request,
                           "GPU count " + std::to_string(gpus_.count) + " or array size " +
@@ -138,7 +143,7 @@ public:
             d_.message = settings_.admission_summary
                              ? "pdai: admitted to " + bureau_name(*b) + ": the job asks for no GPUs"
                              : std::string(kTerseAdmission);
-            return d_;
+            return {};
         }
         return gpu_rules(*b);
     }
@@ -198,18 +203,20 @@ private:
         return true;
     }
 
-    Decision exempt(Reason r, const std::string& why) {
+    [[gnu::cold, gnu::noinline]]
+    Done exempt(Reason r, const std::string& why) {
         d_.verdict = Verdict::exempt;
         d_.reason = r;
         d_.message = "pdai: " + why + " from pdai quotas";
-        return d_;
+        return {};
     }
 
-    Decision refuse(Reason r, const std::string& text) {
+    [[gnu::cold, gnu::noinline]]
+    Done refuse(Reason r, const std::string& text) {
         d_.verdict = Verdict::refuse;
         d_.reason = r;
         d_.message = "pdai: " + text;
-        return d_;
+        return {};
     }
 
     // Active bureaus the user belongs to, by account.
@@ -227,6 +234,7 @@ private:
     }
 
     // "use --account=x, or " (or "one of x, y"), or empty when the user has no other bureau.
+    [[gnu::cold, gnu::noinline]]
     std::string other_accounts_advice(std::string_view except) const {
         auto mine = own_accounts(true);
         std::erase(mine, std::string(except));
@@ -252,7 +260,28 @@ private:
         return nullptr;
     }
 
+    // The user's one active bureau, or nullptr when they have none or several: the usual case
+    // of a job without --account, answered without building the list of accounts.
+    const Bureau* only_bureau() const {
+        const auto it = snap_.bureaus_of_user.find(job_.user);
+        if (it == snap_.bureaus_of_user.end()) return nullptr;
+        const Bureau* found = nullptr;
+        for (const auto& a : it->second) {
+            const Bureau* b = snap_.find_bureau(a);
+            if (!b || !b->active || !b->members.contains(job_.user)) continue;
+            if (found) return nullptr;
+            found = b;
+        }
+        return found;
+    }
+
     const Bureau* resolve_default() {
+        if (settings_.default_account_from_bureau) {
+            if (const Bureau* b = only_bureau()) {
+                d_.set_account = b->account;
+                return b;
+            }
+        }
         const auto mine = own_accounts(true);
         const std::string user = "user " + ascii_safe(job_.user);
         if (mine.empty()) {
@@ -288,7 +317,11 @@ private:
 
     // A weight that is negative or not a number would price jobs free or at random: refuse.
     bool usable_weight(const GpuType& t) {
-        if (t.weight >= 0 && std::isfinite(t.weight)) return true;
+        if (t.weight >= 0 && std::isfinite(t.weight)) [[likely]]
+            return true;
+        return bad_weight(t);
+    }
+    [[gnu::cold, gnu::noinline]] bool bad_weight(const GpuType& t) {
         refuse(Reason::bad_config, "GPU type '" + ascii_safe(t.name) + "' has weight " +
                                        format_number(t.weight, 3) + "; ask the platform admin to fix it");
         return false;
@@ -301,6 +334,22 @@ private:
         double weight = 0, price_cny = 0;  // per GPU-hour, averaged over the job's GPUs
     };
     std::optional<Priced> price(const Bureau& b) {
+        // The usual cases, one allowed type or an untyped ask, priced without building lists:
+        // the plugin decides on a fresh slurmctld thread, where every allocation is slow.
+        if (gpus_.mixed.empty()) {
+            if (gpus_.type) {
+                const auto it = snap_.gpu_types.find(*gpus_.type);
+                if (it != snap_.gpu_types.end() && may_use(b, it->second.name)) {
+                    if (!usable_weight(it->second)) return std::nullopt;
+                    return Priced{it->second.name, it->second.weight, it->second.price_cny};
+                }
+            } else if (const GpuType* dearest = dearest_allowed(b)) {
+                if (!usable_weight(*dearest)) return std::nullopt;
+                d_.priced_untyped = true;
+                return Priced{dearest->name, dearest->weight, dearest->price_cny};
+            }
+        }
+        // The rest (several types, unknown or forbidden ones, nothing allowed) and its messages.
         const auto allowed = allowed_types(snap_, b);
         const auto counts = gpus_.by_type();
         if (!counts.empty()) {
@@ -349,23 +398,48 @@ private:
             p.price_cny /= gpus_.count;
             return p;
         }
-        // Untyped: Slurm may place it on any type the bureau can reach, so charge the dearest.
-        const GpuType* dearest = nullptr;
-        for (const auto* t : allowed) {
-            if (!dearest || t->weight > dearest->weight) dearest = t;
-        }
-        if (!dearest) {
+        // Untyped, and no type allowed: the fast path above prices every other untyped ask.
+        if (!dearest_allowed(b)) {
             refuse(Reason::no_gpu_type, bureau_name(b) +
                                             " has no GPU type it may use; ask the platform admin "
                                             "to configure GPU types and its allowed types");
-            return std::nullopt;
         }
-        if (!usable_weight(*dearest)) return std::nullopt;
-        d_.priced_untyped = true;
-        return Priced{dearest->name, dearest->weight, dearest->price_cny};
+        return std::nullopt;
     }
 
-    Decision gpu_rules(const Bureau& b) {
+    // Whether the bureau may use the known type `name` (no list: every type).
+    static bool may_use(const Bureau& b, std::string_view name) {
+        return b.allowed_gpu_types.empty() ||
+               std::find(b.allowed_gpu_types.begin(), b.allowed_gpu_types.end(), name) !=
+                   b.allowed_gpu_types.end();
+    }
+
+    // Untyped GPUs may land on any type the bureau can reach, so they are charged at the
+    // dearest; of equal weights, the first by name. A weight that is not a number is taken
+    // when its type comes first by name, so usable_weight() refuses it (as a scan of
+    // allowed_types() in name order would find it).
+    const GpuType* dearest_allowed(const Bureau& b) const {
+        const GpuType* dearest = nullptr;
+        const GpuType* first = nullptr;
+        auto consider = [&](const GpuType& t) {
+            if (!first || t.name < first->name) first = &t;
+            if (std::isnan(t.weight)) return;
+            if (!dearest || t.weight > dearest->weight ||
+                (t.weight == dearest->weight && t.name < dearest->name))
+                dearest = &t;
+        };
+        if (b.allowed_gpu_types.empty()) {
+            for (const auto& [name, t] : snap_.gpu_types) consider(t);
+        } else {
+            for (const auto& name : b.allowed_gpu_types) {
+                if (const auto it = snap_.gpu_types.find(name); it != snap_.gpu_types.end())
+                    consider(it->second);
+            }
+        }
+        return first && std::isnan(first->weight) ? first : dearest;
+    }
+
+    Done gpu_rules(const Bureau& b) {
         const std::int64_t tasks = job_.array_tasks;
         const std::int64_t at_once = job_.array_throttle && *job_.array_throttle > 0
                                          ? std::min<std::int64_t>(tasks, *job_.array_throttle)
@@ -375,7 +449,7 @@ private:
         d_.concurrent_gpus = std::int64_t{gpus_.count} * at_once;
 
         const auto type = price(b);
-        if (!type) return d_;
+        if (!type) return {};
         d_.gpu_type = type->name;
         d_.weight = type->weight;
 
@@ -386,24 +460,9 @@ private:
         } else if (settings_.default_time_minutes) {
             limit = *settings_.default_time_minutes;
         }
-        const std::string longest = b.max_time_minutes
-                                        ? "; the longest " + bureau_name(b) + " allows is " +
-                                              format_slurm_time(*b.max_time_minutes)
-                                        : std::string{};
-        if (limit <= 0) {
-            return refuse(Reason::no_time_limit,
-                          "the job has no time limit, and GPU jobs are charged GPUs x time; give "
-                          "--time, e.g. --time=04:00:00 or --time=1-00:00:00" +
-                              longest);
-        }
+        if (limit <= 0) return no_time_limit(b);
         d_.time_limit_minutes = limit;
-        if (b.max_time_minutes && limit > *b.max_time_minutes) {
-            return refuse(
-                Reason::time_over_max,
-                "time limit " + format_slurm_time(limit) + " is longer than " + bureau_name(b) +
-                    " allows (" + format_slurm_time(*b.max_time_minutes) +
-                    "); ask for --time=" + format_slurm_time(*b.max_time_minutes) + " or less");
-        }
+        if (b.max_time_minutes && limit > *b.max_time_minutes) return time_over_max(b, limit);
 
         const double gpu_hours = static_cast<double>(tasks) * gpus_.count * (limit / 60.0);
         d_.bound_cuh = gpu_hours * type->weight;
@@ -414,19 +473,46 @@ private:
 
         d_.verdict = Verdict::admit;
         d_.reason = Reason::ok;
-        if (!settings_.admission_summary) {
+        if (settings_.admission_summary) {
+            admission_summary(b);
+        } else {
             d_.message = kTerseAdmission;
-            return d_;
         }
+        return {};
+    }
+
+    // The refusals and the summary below are out of line, in the cold text: the admissions
+    // of the plugin never run them, so its path stays a few cache lines long.
+    [[gnu::cold, gnu::noinline]] Done no_time_limit(const Bureau& b) {
+        const std::string longest = b.max_time_minutes
+                                        ? "; the longest " + bureau_name(b) + " allows is " +
+                                              format_slurm_time(*b.max_time_minutes)
+                                        : std::string{};
+        return refuse(Reason::no_time_limit,
+                      "the job has no time limit, and GPU jobs are charged GPUs x time; give "
+                      "--time, e.g. --time=04:00:00 or --time=1-00:00:00" +
+                          longest);
+    }
+
+    [[gnu::cold, gnu::noinline]] Done time_over_max(const Bureau& b, int limit) {
+        return refuse(
+            Reason::time_over_max,
+            "time limit " + format_slurm_time(limit) + " is longer than " + bureau_name(b) +
+                " allows (" + format_slurm_time(*b.max_time_minutes) + "); ask for --time=" +
+                format_slurm_time(*b.max_time_minutes) + " or less");
+    }
+
+    [[gnu::cold, gnu::noinline]] void admission_summary(const Bureau& b) {
         d_.message = "pdai: admitted to " + bureau_name(b) + ": needs " + need_text() + "; " +
                      cuh(d_.remaining_cuh - d_.bound_cuh) + " left in " + period_.label +
                      " after it";
-        return d_;
     }
 
     // "16 tasks x 2 GPUs x 3h x 1.5 CUH/GPU-h = 144 CUH"
+    [[gnu::cold, gnu::noinline]]
     std::string need_text() const { return need_text(format_number(d_.bound_cuh, cuh_decimals_)); }
     // Several types: "(1 x a100 x 2 + 4 x t4 x 0.5 CUH/GPU-h) x 2h = 8 CUH".
+    [[gnu::cold, gnu::noinline]]
     std::string need_text(const std::string& bound) const {
         std::string s;
         if (d_.array_tasks > 1) s = std::to_string(d_.array_tasks) + " tasks x ";
@@ -448,12 +534,14 @@ private:
         return s + whole_node_text();
     }
 
+    [[gnu::cold, gnu::noinline]]
     std::string whole_node_text() const {
         if (d_.whole_node.empty()) return {};
         return ", for every GPU of " + (job_.nodes > 1 ? std::to_string(job_.nodes) + " nodes like " : std::string("a node like ")) +
                ascii_safe(d_.whole_node) + " (--exclusive)";
     }
 
+    [[gnu::cold, gnu::noinline]]
     std::string left_text(const Bureau& b) const {
         const double r = d_.remaining_cuh;
         const std::string of = " (budget " + cuh(b.budget_cuh) + ")";
@@ -464,7 +552,8 @@ private:
                period_.label + of;
     }
 
-    Decision over_budget(const Bureau& b) {
+    [[gnu::cold, gnu::noinline]]
+    Done over_budget(const Bureau& b) {
         const double r = d_.remaining_cuh;
         // "needs 0.3 CUH, 0.3 left" would make no sense: show more digits when they round alike.
         if (format_number(d_.bound_cuh, 2) == format_number(r, 2)) cuh_decimals_ = 6;
@@ -518,7 +607,8 @@ private:
                                                join(change, ", or "));
     }
 
-    Decision over_cap(const Bureau& b) {
+    [[gnu::cold, gnu::noinline]]
+    Done over_cap(const Bureau& b) {
         const std::int64_t cap = *b.max_gpus;
         std::string text = bureau_name(b) + " may hold at most " + gpus_text(cap) + " at once; ";
         if (d_.concurrent_gpus > cap) {
@@ -571,9 +661,10 @@ const Bureau* Snapshot::find_bureau(std::string_view account) const noexcept {
 
 void index_members(Snapshot& snapshot) {
     snapshot.bureaus_of_user.clear();
-    for (const auto& [account, b] : snapshot.by_account) {  // map order: accounts sorted
+    for (const auto& [account, b] : snapshot.by_account) {
         for (const auto& user : b.members) snapshot.bureaus_of_user[user].push_back(account);
     }
+    for (auto& [user, accounts] : snapshot.bureaus_of_user) std::sort(accounts.begin(), accounts.end());
 }
 
 bool period_rolled_over(const Snapshot& snapshot, std::int64_t now) noexcept {
@@ -633,7 +724,7 @@ Decision::Reason exemption(const Settings& settings, std::string_view user,
                            const std::optional<std::string>& account) {
     if (settings.exempt_users.contains(user)) return Reason::exempt_user;
     // Slurm treats account names case-insensitively and keeps them in lower case.
-    if (account && !account->empty() &&
+    if (account && !account->empty() && !settings.exempt_accounts.empty() &&
         (settings.exempt_accounts.contains(*account) ||
          settings.exempt_accounts.contains(detail::ascii_lower(*account))))
         return Reason::exempt_account;
@@ -643,7 +734,9 @@ Decision::Reason exemption(const Settings& settings, std::string_view user,
 Decision evaluate(const Snapshot& snapshot, const Settings& settings,
                   const JobRequest& job) noexcept {
     try {
-        return Evaluation(snapshot, settings, job).run();
+        Evaluation e(snapshot, settings, job);
+        e.run();
+        return e.take();
     } catch (...) {
         // Only allocation can fail here; the caller decides fail-open or fail-closed.
         Decision d;

@@ -11,7 +11,9 @@
 #include <dlfcn.h>
 
 #include <atomic>
+#include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -153,6 +155,40 @@ void log_decision(const char* verb, const pdai::gate::Outcome& o, const std::str
     }
 }
 
+// "8.000": a bound to the thousandth, in integer arithmetic (a float formatter is kilobytes
+// of code, and inside slurmctld every line of code the decision runs comes from memory).
+std::string_view thousandths(double v, char (&buf)[32]) {
+    const double scaled = std::nearbyint(v * 1000.0);
+    if (!(scaled >= 0 && scaled < 9e15)) return "-";  // negative, huge or NaN: not a bound
+    const auto n = static_cast<std::uint64_t>(scaled);
+    char* end = std::to_chars(buf, buf + 24, n / 1000).ptr;
+    const auto frac = static_cast<unsigned>(n % 1000);
+    *end++ = '.';
+    *end++ = static_cast<char>('0' + frac / 100);
+    *end++ = static_cast<char>('0' + frac / 10 % 10);
+    *end++ = static_cast<char>('0' + frac % 10);
+    return {buf, static_cast<std::size_t>(end - buf)};
+}
+
+// Sets the job's AdminComment to "pdai:bureau=B,bound_cuh=8.000,period=2026-12,ask=KEY".
+// Built on the stack, without printf or a heap string.
+void set_admin_tag(job_desc_msg_t* desc, const Decision& d, const std::string& ask_key) {
+    char cuh[32];
+    const std::string_view bound = thousandths(d.bound_cuh, cuh);
+    const std::string_view parts[] = {"pdai:bureau=", d.bureau, ",bound_cuh=", bound,
+                                      ",period=", d.period_label, ",ask=", ask_key};
+    char tag[1024];
+    std::size_t n = 0;
+    for (const auto part : parts) {
+        if (part.size() >= sizeof tag - n) return;  // cannot happen: codes and keys are short
+        part.copy(tag + n, part.size());
+        n += part.size();
+    }
+    tag[n] = '\0';
+    if (desc->admin_comment) slurm_xfree(reinterpret_cast<void**>(&desc->admin_comment));
+    desc->admin_comment = slurm_xstrdup(tag);
+}
+
 std::string job_label(const job_desc_msg_t* desc) {
     return "job '" + pdai::policy::detail::ascii_safe(desc->name ? desc->name : "", 128) + "'";
 }
@@ -176,12 +212,7 @@ int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err
             desc->time_limit = static_cast<std::uint32_t>(d.time_limit_minutes);
         // No blanks: scontrol shows it among its blank-separated Key=Value fields. The ask key
         // lets job_modify price a change from this submission (only operators can alter it).
-        if (!desc->admin_comment) {
-            char tag[200];
-            std::snprintf(tag, sizeof tag, "pdai:bureau=%s,bound_cuh=%.3f,period=%s,ask=%s",
-                          d.bureau.c_str(), d.bound_cuh, d.period_label.c_str(), o.ask_key.c_str());
-            set_field(&desc->admin_comment, tag);
-        }
+        if (!desc->admin_comment) set_admin_tag(desc, d, o.ask_key);
     }
     if (!o.allow && err_msg) set_field(err_msg, d.message);
     const std::uint64_t seq = ++p.seq;

@@ -430,3 +430,38 @@ TEST_CASE("random input never crashes a parser", "[policy][fuzz]") {
         if (auto l = parse_period_label(s)) CHECK(l->start < l->end);
     }
 }
+
+TEST_CASE("one TRES field reads as parse_gpu_tres reads it, times its multiplier", "[policy][gpu]") {
+    // gpu_ask_from_tres() reads the usual one-entry field on a short path of its own; the
+    // general parser must agree on every string, plain or not.
+    auto same = [](const std::string& s) {
+        INFO("TRES '" << s << "'");
+        const auto general = parse_gpu_tres(s);
+        const auto per_job = gpu_ask_from_tres({.per_job = s}, {});
+        REQUIRE(bool(per_job) == bool(general));
+        if (!general) return;
+        CHECK(*per_job == *general);
+        const auto per_node = gpu_ask_from_tres({.per_node = s}, {.min_nodes = 3});
+        REQUIRE(bool(per_node) == (3 * general->count <= kMaxGpusPerJob));
+        if (!per_node) return;
+        CHECK(per_node->count == 3 * general->count);
+        CHECK(per_node->type == general->type);
+    };
+    for (const char* s : {"gres:gpu:1", "gres:gpu:a100:2", "gres/gpu=4", "gres/gpu:t4=3",
+                          "gres:gpu:a100=2", "gres:gpu:0", "gres:gpu:a100:0", "gres:gpu:1000000",
+                          "gres:gpu:1000001", "gres:gpu:01", "gres:gpu:a100", "gres:gpu",
+                          "gres:gpu:2k", "gres:gpu:-1", "gres:gpu:_x:1", "gres:gpu::1",
+                          "gres:gpu:a100:1:2", "gres/gpu=a100", "gres:gpux:1", "gres:gpus:1",
+                          " gres:gpu:1", "gres:gpu:1 ", "gres:gpu:a100:1,gres:gpu:t4:1",
+                          "gres:nic:1", "gres:gpu:9999999", "gres:gpu:1.5"})
+        same(s);
+    std::mt19937 rng(20261208);
+    const std::string tails[] = {"1", "2", "10", "0", "a100:", "t4=", "=", ":", "k", "x", "-", " ", "007"};
+    std::uniform_int_distribution<std::size_t> pick(0, std::size(tails) - 1), parts(1, 3);
+    for (int i = 0; i < 5000; ++i) {
+        std::string s = i % 2 ? "gres:gpu" : "gres/gpu";
+        s += i % 3 ? ':' : '=';
+        for (std::size_t k = parts(rng); k > 0; --k) s += tails[pick(rng)];
+        same(s);
+    }
+}
