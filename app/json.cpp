@@ -211,7 +211,7 @@ void to_json(nlohmann::json& j, const NodeSyncResult& r) {
     j = {{"dry_run", r.dry_run}, {"pruned", r.prune && !r.dry_run},
          {"added", counts["added"]}, {"changed", counts["changed"]},
          {"removed", counts["removed"]}, {"unchanged", counts["unchanged"]},
-         {"nodes", nodes}};
+         {"nodes", nodes}, {"partitions", r.partitions}, {"partitions_changed", r.partitions_changed}};
 }
 
 void to_json(nlohmann::json& j, const OwnerCapacity& o) {

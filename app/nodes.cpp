@@ -1,5 +1,11 @@
 #include "app/nodes.hpp"
 
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "catalog/audit.hpp"
+#include "catalog/nodes.hpp"
+
 #include "catalog/gpu_types.hpp"
 #include "common/log.hpp"
 #include "jobs/cluster.hpp"
@@ -42,17 +48,30 @@ std::map<std::string, std::size_t> NodeSyncResult::counts() const {
 }
 
 NodeSyncResult sync_nodes(const Context& ctx, const NodeSyncRequest& r) {
-    auto from_slurm = jobs::cluster_nodes();  // before the write lock: slurmctld may be slow
+    // Both before the write lock: slurmctld may be slow.
+    auto from_slurm = jobs::cluster_nodes();
+    auto partitions = jobs::cluster_partitions();
     auto c = ctx.open_catalog(!r.dry_run);
     NodeSyncResult out;
     out.dry_run = r.dry_run;
     out.prune = r.prune;
     if (r.dry_run) {
         out.plan = inventory::plan_node_sync(catalog::list_nodes(c), from_slurm);
+        std::sort(partitions.begin(), partitions.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+        for (auto& p : partitions) std::sort(p.nodes.begin(), p.nodes.end());
+        out.partitions_changed = catalog::list_partitions(c) != partitions;
+        out.partitions = std::move(partitions);
     } else {
         c.write([&] {
             out.plan = inventory::plan_node_sync(catalog::list_nodes(c), from_slurm);
             inventory::apply_node_sync(c, out.plan, {r.prune, "slurm"});
+            const auto before = catalog::list_partitions(c);
+            out.partitions_changed = catalog::replace_partitions(c, partitions);
+            out.partitions = catalog::list_partitions(c);
+            if (out.partitions_changed) {
+                const nlohmann::json was = before, now = out.partitions;
+                catalog::audit(c, "partition.sync", "partition", "slurm", &was, &now);
+            }
         });
     }
     return out;

@@ -28,6 +28,9 @@ struct NodeSyncRequest {
 };
 struct NodeSyncResult {
     inventory::SyncPlan plan;
+    // Slurm's partitions, stored with the nodes (which get whole nodes, which is default).
+    std::vector<catalog::Partition> partitions;
+    bool partitions_changed = false;  // they differ from those stored (dry run: would)
     bool dry_run = false, prune = false;
     // "added", "changed", "removed" or "unchanged"; with --prune a node absent from Slurm
     // counts as removed (it is deleted now), even one marked removed earlier.

@@ -132,6 +132,7 @@ QuotaVerdict quota_preview(const Context& ctx, const QuotaCheck& r) {
     ask.tres_per_node = gres;
     ask.shape.min_nodes = r.nodes;
     ask.exclusive = r.exclusive;
+    ask.partition = r.partition.value_or("");
     ask.array = r.array.value_or("");
     ask.time = t->unlimited() ? policy::TimeAsk::infinite() : policy::TimeAsk::of(*t->minutes);
     const auto job = policy::build_request(ask);

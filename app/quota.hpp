@@ -51,10 +51,13 @@ struct QuotaCheck {
     std::string time;    // "4h", "04:00:00", ...
     int nodes = 1;
     bool exclusive = false;  // as sbatch --exclusive: every GPU of the node(s)
+    // As sbatch -p (a list allowed); none: the default partition. Its nodes bound an
+    // exclusive job's; a partition giving whole nodes makes the job exclusive.
+    std::optional<std::string> partition;
     std::optional<std::string> array, user, plugin_conf;
 };
 // The job as the plugin would see `sbatch -A ACCOUNT -N nodes --gres=gpu:TYPE:N[,...]
-// [--exclusive] --time ...`,
+// [--exclusive] [-p PARTITION] --time ...`,
 // priced by the plugin's settings against the catalog's snapshot. Never throws for a
 // refusal: the verdict says so (the CLI exits 3).
 QuotaVerdict quota_preview(const Context& ctx, const QuotaCheck& r);

@@ -331,11 +331,24 @@ CREATE TABLE audit_checkpoints (
 );
 )sql";
 
+// Slurm's partitions, from 'pdai node sync', so the plugin prices a job in a partition that
+// gives whole nodes (OverSubscribe=EXCLUSIVE or ExclusiveUser=YES) at all their GPUs, and an
+// exclusive job at the largest node of its partition. Replaced whole by every sync.
+constexpr std::string_view kV5Partitions = R"sql(
+CREATE TABLE partitions (
+  name TEXT PRIMARY KEY,
+  exclusive INTEGER NOT NULL CHECK (exclusive IN (0, 1)),    -- jobs get whole nodes
+  is_default INTEGER NOT NULL CHECK (is_default IN (0, 1)),  -- jobs without -p land here
+  nodes TEXT NOT NULL,                                       -- host names, comma-separated
+  updated_at INTEGER NOT NULL
+);
+)sql";
+
 }  // namespace
 
 const std::vector<std::string_view>& migrations() {
     static const std::vector<std::string_view> all = {kV1Admin, kV2AlgorithmsJobsLedger,
-                                                       kV3UsageMonthly, kV4AuditChain};
+                                                       kV3UsageMonthly, kV4AuditChain, kV5Partitions};
     return all;
 }
 

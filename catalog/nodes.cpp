@@ -1,5 +1,7 @@
 #include "catalog/nodes.hpp"
 
+#include <algorithm>
+
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit.hpp"
@@ -357,6 +359,10 @@ void to_json(nlohmann::json& j, const Node& n) {
          {"state", n.spec.state},
          {"source", n.source},
          {"updated_at", format_time(n.updated_at)}};
+}
+
+void to_json(nlohmann::json& j, const Partition& p) {
+    j = {{"name", p.name}, {"exclusive", p.exclusive}, {"default", p.is_default}, {"nodes", p.nodes}};
 }
 
 }  // namespace pdai::catalog

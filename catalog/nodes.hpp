@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/partitions.hpp"
+
 namespace pdai::catalog {
 
 class Catalog;
@@ -25,6 +27,8 @@ struct Node {
     std::string source;
     std::int64_t created_at = 0, updated_at = 0;
 };
+
+void to_json(nlohmann::json& j, const Partition& p);
 
 Node add_node(Catalog& c, const NodeSpec& spec, const std::string& source = "manual");
 std::vector<Node> list_nodes(Catalog& c);

@@ -1,9 +1,8 @@
 #include "catalog/policy_snapshot.hpp"
 
-#include <algorithm>
-
 #include "catalog/catalog.hpp"
 #include "catalog/db_access.hpp"
+#include "catalog/partitions.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
 
@@ -169,6 +168,9 @@ PolicySnapshot load_policy_snapshot(Catalog& c, const SnapshotQuery& query) {
     load_usage(db, query.now, by_id);
     load_liens(db, query.cluster, by_id, out);
     load_nodes(db, out.snapshot);
+    // Slurm's partitions from the same sync: where a job may land, whether it gets whole nodes.
+    for (auto& p : list_partitions(c))  // nodes sorted
+        out.snapshot.partitions.push_back({std::move(p.name), p.exclusive, p.is_default, std::move(p.nodes)});
     policy::index_members(out.snapshot);
     return out;
 }

@@ -44,6 +44,17 @@ void do_sync(Context& ctx, const app::NodeSyncRequest& o, bool all) {
         std::cout << (o.dry_run ? "node sync (dry run, nothing written): " : "node sync: ") << counts["added"]
                   << " added, " << counts["changed"] << " changed, " << counts["removed"] << " removed, "
                   << counts["unchanged"] << " unchanged\n";
+    if (ctx.out.format == Format::table && !ctx.opts.quiet && !r.partitions.empty()) {
+        std::string parts;
+        for (const auto& p : r.partitions) {
+            std::string notes = p.is_default ? "default" : "";
+            if (p.exclusive) notes += std::string(notes.empty() ? "" : ", ") + "whole nodes";
+            parts += (parts.empty() ? "" : "; ") + p.name + " (" + std::to_string(p.nodes.size()) + " nodes" +
+                     (notes.empty() ? "" : ", " + notes) + ")";
+        }
+        std::cout << "partitions" << (r.partitions_changed ? (o.dry_run ? " (would change)" : " (changed)") : "")
+                  << ": " << parts << '\n';
+    }
 }
 
 void do_summary(Context& ctx) {

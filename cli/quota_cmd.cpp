@@ -141,6 +141,10 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     check->add_flag("--exclusive", k->exclusive,
                     "As sbatch --exclusive: priced at every GPU of its node(s), from the node "
                     "inventory");
+    check->add_option("--partition,-p", k->partition,
+                      "As sbatch -p: a partition that gives whole nodes (OverSubscribe=EXCLUSIVE, "
+                      "ExclusiveUser) prices the job as --exclusive (default: the default partition)")
+        ->type_name("NAME");
     check->add_option("--user", k->user, "Check for this unix user (default: you)")->type_name("USER");
     check->add_option("--plugin-conf", k->plugin_conf,
                       "pdai_plugin.conf to take exemptions and the default time from "

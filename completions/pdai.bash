@@ -34,7 +34,7 @@ _pdai_node() {
     'quota') _pdai_subs='set show check' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'quota set') _pdai_subs='' _pdai_opts='--period --budget --max-gpus --max-time --gpu-types' _pdai_vopts='--period --budget --max-gpus --max-time --gpu-types' _pdai_args='BUREAU' ;;
     'quota show') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='BUREAU' ;;
-    'quota check') _pdai_subs='' _pdai_opts='--gpus --time --nodes --array --exclusive --user --plugin-conf' _pdai_vopts='--gpus --time --nodes --array --user --plugin-conf' _pdai_args='BUREAU' ;;
+    'quota check') _pdai_subs='' _pdai_opts='--gpus --time --nodes --array --exclusive -p --partition --user --plugin-conf' _pdai_vopts='--gpus --time --nodes --array -p --partition --user --plugin-conf' _pdai_args='BUREAU' ;;
     'gpu') _pdai_subs='type probe bench check weights results' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'gpu type') _pdai_subs='add list set' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'gpu type add') _pdai_subs='' _pdai_opts='--weight --price --vendor --memory-gib' _pdai_vopts='--weight --price --vendor --memory-gib' _pdai_args='NAME' ;;

@@ -59,7 +59,7 @@ function __pdai_value_options
         case 'quota set'
             printf '%s\n' --period --budget --max-gpus --max-time --gpu-types
         case 'quota check'
-            printf '%s\n' --gpus --time --nodes --array --user --plugin-conf
+            printf '%s\n' --gpus --time --nodes --array -p --partition --user --plugin-conf
         case 'gpu type add'
             printf '%s\n' --weight --price --vendor --memory-gib
         case 'gpu type set'
@@ -362,6 +362,7 @@ complete -c pdai -n '__pdai_using quota check' -l time -x -d 'Time limit: 4h, 90
 complete -c pdai -n '__pdai_using quota check' -l nodes -x -d 'Nodes (-N): GPUs per node count on each'
 complete -c pdai -n '__pdai_using quota check' -l array -x -d 'Job array, as sbatch --array: 0-15%4'
 complete -c pdai -n '__pdai_using quota check' -l exclusive -d 'As sbatch --exclusive: priced at every GPU of its node(s), from the node inventory'
+complete -c pdai -n '__pdai_using quota check' -s p -l partition -x -d 'As sbatch -p: a partition that gives whole nodes (OverSubscribe=EXCLUSIVE, ExclusiveUser) prices the job as --exclusive (default: the default partition)'
 complete -c pdai -n '__pdai_using quota check' -l user -x -a '(__fish_complete_users)' -d 'Check for this unix user (default: you)'
 complete -c pdai -n '__pdai_using quota check' -l plugin-conf -r -F -d 'pdai_plugin.conf to take exemptions and the default time from (default: the plugin\'s, when present)'
 complete -c pdai -n '__pdai_arg 1 quota check' -a '(__pdai_names bureau)' -d 'Bureau code or Slurm account'

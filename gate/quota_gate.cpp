@@ -366,6 +366,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     policy::JobRequest job;
     job.user = m.user;
     job.account = m.account ? *m.account : old->account;
+    job.partition = m.partition;  // a lien does not say its partition: only a new one counts
     job.submit_time = m.now;
     job.array_tasks = old->tasks;
     if (old->gpus > 0 && old->concurrent_gpus < std::int64_t{old->gpus} * old->tasks)
@@ -394,7 +395,7 @@ Outcome QuotaGate::modify(const ModifyRequest& m) {
     // Lowering never needs budget: same bureau and type, no more GPUs, nodes or time.
     const bool same_account = !m.account || *m.account == old->account;
     const bool lowered =
-        same_account && job.request_error.empty() && job.gpus.count <= old->gpus &&
+        same_account && !m.partition && job.request_error.empty() && job.gpus.count <= old->gpus &&
         (job.gpus.count == 0 || job.gpus.type == old->gpu_type) &&
         (new_nodes == 0 || new_nodes <= old->nodes) &&
         (!m.time_given ||
@@ -458,6 +459,7 @@ void QuotaGate::rebook(std::int64_t at, const std::string& old_account, double o
 Outcome QuotaGate::modify_kept(const ModifyRequest& m, Kept& kept) {
     policy::JobAsk next = kept.ask;
     if (m.account) next.account = *m.account;
+    if (m.partition) next.partition = *m.partition;
     if (m.time_given) {
         next.time = m.time_limit_minutes ? policy::TimeAsk::of(*m.time_limit_minutes) : policy::TimeAsk::infinite();
     }

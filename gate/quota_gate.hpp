@@ -69,6 +69,7 @@ struct ModifyRequest {
     std::optional<int> task_id;   // "1234_7": one array task
     std::string user;             // who asks for the change
     std::optional<std::string> account;  // new --account
+    std::optional<std::string> partition;  // new -p (may give whole nodes)
     bool time_given = false;
     std::optional<int> time_limit_minutes;  // when time_given; nullopt = INFINITE
     std::string tres_per_job, tres_per_node, tres_per_task, tres_per_socket;
@@ -83,7 +84,7 @@ struct ModifyRequest {
 
     // True when the change may alter what the job costs.
     bool touches_price() const noexcept {
-        return account || time_given || tres_given() || shape.min_nodes || shape.max_nodes ||
+        return account || partition || time_given || tres_given() || shape.min_nodes || shape.max_nodes ||
                shape.num_tasks || shape.ntasks_per_node || shape.sockets_per_node ||
                array_throttle;
     }

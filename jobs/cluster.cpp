@@ -12,6 +12,7 @@ namespace pdai::jobs {
 #if PDAI_HAVE_SLURM
 std::unique_ptr<usage::AccountingSource> open_accounting() { return make_slurmdb_accounting(); }
 std::vector<inventory::SlurmNode> cluster_nodes() { return load_slurm_nodes(); }
+std::vector<catalog::Partition> cluster_partitions() { return load_slurm_partitions(); }
 #else
 namespace {
 [[noreturn]] void no_slurm() {
@@ -21,6 +22,7 @@ namespace {
 }  // namespace
 std::unique_ptr<usage::AccountingSource> open_accounting() { no_slurm(); }
 std::vector<inventory::SlurmNode> cluster_nodes() { no_slurm(); }
+std::vector<catalog::Partition> cluster_partitions() { no_slurm(); }
 #endif
 
 }  // namespace pdai::jobs

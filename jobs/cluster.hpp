@@ -16,5 +16,7 @@ std::unique_ptr<usage::AccountingSource> open_accounting();
 
 // Every node slurmctld knows, with its GRES and availability (see slurmctld_nodes.hpp).
 std::vector<inventory::SlurmNode> cluster_nodes();
+// Its partitions (see slurmctld_nodes.hpp).
+std::vector<catalog::Partition> cluster_partitions();
 
 }  // namespace pdai::jobs

@@ -13,6 +13,7 @@ JobRequest build_request(const JobAsk& a) {
     job.user = a.user;
     job.submit_time = a.submit_time;
     job.exclusive = a.exclusive;
+    job.partition = a.partition;
     job.nodes = static_cast<int>(node_count(a.shape));
     switch (a.time.kind) {
     case TimeAsk::Kind::not_given: break;

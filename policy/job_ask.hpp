@@ -37,6 +37,8 @@ struct JobAsk {
     TimeAsk time;
     std::int64_t submit_time = 0;  // Unix seconds
     bool exclusive = false;        // --exclusive: whole nodes (job_desc_msg_t's shared == 0)
+    // -p as given ("a,b" a list); "" = the default partition; nullopt = unknown.
+    std::optional<std::string> partition;
 };
 
 // Never throws for bad input: a TRES string or an array spec it cannot read becomes

@@ -131,7 +131,8 @@ public:
                                                 "the platform admin to reactivate it");
         }
         gpus_ = job_.gpus;
-        if (job_.exclusive && !whole_nodes(*b)) return {};
+        find_partitions();
+        if ((job_.exclusive || whole_node_partition_) && !whole_nodes(*b)) return {};
         if (gpus_.count < 0 || job_.array_tasks < 1) {
             return refuse(Reason::bad_request,
                           "GPU count " + std::to_string(gpus_.count) + " or array size " +
@@ -149,6 +150,36 @@ public:
     }
 
 private:
+    // The job's partitions (known ones; a list may name several), and whether any gives
+    // whole nodes. An unknown partition adds nothing: Slurm refuses a job naming one.
+    void find_partitions() {
+        if (!job_.partition || snap_.partitions.empty()) return;
+        const std::string_view names = *job_.partition;
+        for (const auto& p : snap_.partitions) {
+            bool named = false;
+            if (names.empty()) {
+                named = p.is_default;
+            } else {
+                for (std::size_t at = 0; at <= names.size() && !named;) {
+                    const auto comma = std::min(names.find(',', at), names.size());
+                    named = names.substr(at, comma - at) == p.name;
+                    at = comma + 1;
+                }
+            }
+            if (!named) continue;
+            partitions_.push_back(&p);
+            whole_node_partition_ = whole_node_partition_ || p.exclusive;
+        }
+    }
+
+    // Whether the job may land on `host`: any node when its partitions are unknown.
+    bool in_partitions(const std::string& host) const {
+        if (partitions_.empty()) return true;
+        return std::any_of(partitions_.begin(), partitions_.end(), [&](const Partition* p) {
+            return std::binary_search(p->nodes.begin(), p->nodes.end(), host);
+        });
+    }
+
     // Rule 5: an exclusive job holds every GPU of its nodes. False after refusing.
     bool whole_nodes(const Bureau& b) {
         const std::string advice =
@@ -175,6 +206,7 @@ private:
         std::int64_t largest_count = -1;
         for (const auto& n : snap_.nodes) {
             if (!n.owner.empty() && n.owner != b.code) continue;
+            if (!in_partitions(n.host)) continue;
             double rate = 0;
             std::int64_t count = 0;
             for (const auto& [type, c] : n.gpus) {
@@ -537,8 +569,13 @@ private:
     [[gnu::cold, gnu::noinline]]
     std::string whole_node_text() const {
         if (d_.whole_node.empty()) return {};
+        std::string why = "--exclusive";
+        if (!job_.exclusive) {  // the partition's doing
+            for (const auto* p : partitions_)
+                if (p->exclusive) why = "partition " + ascii_safe(p->name) + " gives whole nodes";
+        }
         return ", for every GPU of " + (job_.nodes > 1 ? std::to_string(job_.nodes) + " nodes like " : std::string("a node like ")) +
-               ascii_safe(d_.whole_node) + " (--exclusive)";
+               ascii_safe(d_.whole_node) + " (" + why + ")";
     }
 
     [[gnu::cold, gnu::noinline]]
@@ -647,6 +684,8 @@ private:
     const Settings& settings_;
     const JobRequest& job_;
     GpuAsk gpus_;  // what is priced: the job's GPUs, or its whole nodes' (rule 5)
+    std::vector<const Partition*> partitions_;  // the job's, when known
+    bool whole_node_partition_ = false;         // one of them gives whole nodes
     PeriodRange period_;
     Decision d_;
     int cuh_decimals_ = 2;

@@ -12,11 +12,14 @@
 //     --account; two or more bureaus: refuse listing them. An account pdai does not know:
 //     refuse. Accounts match exactly or in lower case (Slurm's accounts are case-insensitive).
 //  4. The user must be a member of the bureau, and the bureau active.
-//  5. An exclusive job (--exclusive) is given every GPU of the nodes it lands on, asked for
-//     or not: it is priced at JobRequest::nodes x the GPUs of the dearest node (at the types'
-//     weights) it may land on: shared or owned by its bureau, and holding the GPUs it asks
-//     for (when none does, the ask is priced as usual), from the node inventory. No inventory, or one older than Settings::inventory_max_age_days: refused
-//     (reason no_inventory; the plugin then follows its fail mode).
+//  5. An exclusive job (--exclusive or --exclusive=user, or any job in a partition with
+//     OverSubscribe=EXCLUSIVE or ExclusiveUser=YES; of a list of partitions, any one) is
+//     given every GPU of the nodes it lands on, asked for or not: it is priced at
+//     JobRequest::nodes x the GPUs of the dearest node (at the types' weights) it may land on:
+//     in its partitions (when known), shared or owned by its bureau, and holding the GPUs it
+//     asks for (when none does, the ask is priced as usual), from the node inventory. No
+//     inventory, or one older than Settings::inventory_max_age_days: refused (reason
+//     no_inventory; the plugin then follows its fail mode).
 //  6. A job with no GPUs is admitted with bound 0 (reason no_gpus): it costs no CUH, so time
 //     and GPU rules do not apply, but it still needs a bureau it belongs to (rules 3-4).
 //  7. GPU type: every named type must be known and allowed for the bureau, and each is priced
@@ -91,10 +94,19 @@ struct StringHash {
 template <class V>
 using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
 
+// A Slurm partition ('pdai node sync'): the nodes its jobs may land on.
+struct Partition {
+    std::string name;
+    bool exclusive = false;          // OverSubscribe=EXCLUSIVE or ExclusiveUser=YES: whole nodes
+    bool is_default = false;         // where a job without -p goes
+    std::vector<std::string> nodes;  // host names, sorted
+};
+
 struct Snapshot {
     StringMap<Bureau> by_account;  // no order: iterate sorted where order shows
     std::map<std::string, GpuType, std::less<>> gpu_types;
     std::vector<NodeGpus> nodes;    // empty: no inventory
+    std::vector<Partition> partitions;  // from the same sync; empty: none known
     std::int64_t inventory_at = 0;  // Unix seconds: the newest node update
     // user -> accounts of the bureaus listing them, sorted; rebuild with index_members().
     StringMap<std::vector<std::string>> bureaus_of_user;
@@ -135,6 +147,9 @@ struct JobRequest {
     std::optional<int> time_limit_minutes = {};
     std::int64_t submit_time = 0;  // Unix seconds; 0 = snapshot.taken_at
     bool exclusive = false;        // whole nodes: --exclusive (rule 5)
+    // -p, possibly a comma-separated list; "" = the default partition; nullopt = unknown
+    // (no partition rules apply).
+    std::optional<std::string> partition = {};
     int nodes = 1;                 // the most nodes the job may get (node_count())
     // Set when the caller could not parse the GPU request or array; refused with this text
     // unless the job is exempt.

@@ -25,6 +25,7 @@ policy::JobAsk to_job_ask(const SlurmRequest& q, const std::string& user, std::i
     if (q.ntasks_per_node) a.shape.ntasks_per_node = *q.ntasks_per_node;
     a.array = q.array_inx.value_or("");
     a.time = policy::TimeAsk::of(static_cast<int>(q.time_limit));
+    a.partition = q.partition.value_or("");  // none: the cluster's default partition
     return a;
 }
 

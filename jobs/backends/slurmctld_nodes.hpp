@@ -18,6 +18,10 @@ namespace pdai::jobs {
 // Throws pdai::Error: no readable slurm.conf (failure), slurmctld unreachable (unreachable).
 std::vector<inventory::SlurmNode> load_slurm_nodes();
 
+// Every partition: its nodes, whether it is the default, and whether its jobs get whole
+// nodes (OverSubscribe=EXCLUSIVE, or ExclusiveUser=YES). Throws as load_slurm_nodes().
+std::vector<catalog::Partition> load_slurm_partitions();
+
 // The availability text above for a node_state value (pure; exposed for tests).
 std::string node_availability(std::uint32_t node_state);
 

@@ -59,8 +59,10 @@ policy::JobAsk to_job_ask(const job_desc_msg_t& d, std::string user, std::int64_
     a.tres_per_socket = text(d.tres_per_socket);
     a.shape = shape_of(d);
     a.array = text(d.array_inx);
-    // --exclusive (whole nodes); --exclusive=user or =mcs only keep other users off the node.
-    a.exclusive = d.shared == JOB_SHARED_NONE;
+    // --exclusive gives whole nodes; --exclusive=user keeps every other user off them, so it
+    // is charged as whole nodes too (as a partition's ExclusiveUser=YES is). =mcs is not.
+    a.exclusive = d.shared == JOB_SHARED_NONE || d.shared == JOB_SHARED_USER;
+    a.partition = text(d.partition);  // "" (none given): the default partition
     if (d.time_limit == INFINITE) {
         a.time = policy::TimeAsk::infinite();
     } else if (const auto m = time_limit(d.time_limit)) {
@@ -85,6 +87,7 @@ gate::ModifyRequest to_modify_request(const job_desc_msg_t& d, std::string user,
             m.task_id = static_cast<int>(*task);
     }
     if (d.account && *d.account) m.account = d.account;
+    if (d.partition && *d.partition) m.partition = d.partition;
     if (d.time_limit != NO_VAL) {
         m.time_given = true;
         m.time_limit_minutes = time_limit(d.time_limit);

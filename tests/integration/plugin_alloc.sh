@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # job_submit/pdai charges what Slurm will allocate, as real unix users in a real slurmctld:
-# an --exclusive job gets (and is charged) every GPU of its node; one job may ask for two GPU
+# an --exclusive job, or any job in a partition with OverSubscribe=EXCLUSIVE, gets (and is
+# charged) every GPU of its node; one job may ask for two GPU
 # types, each priced at its own weight; a het-job is priced as one request, and a refused
 # one leaves nothing booked. FIN has 10 CUH a month; a100 weighs 1 CUH per GPU-hour, t4 0.25;
 # the sandbox's node has 4 a100 + 4 t4, so a whole node costs 5 CUH an hour.
@@ -61,6 +62,31 @@ echo "  ledger: $gpus GPUs, $elapsed s, $cuh CUH"
 [[ $gpus -eq 8 ]] || fail "ledger has $gpus GPUs for the exclusive job"
 near "$cuh" "$(awk -v e="$elapsed" 'BEGIN { print e * 5 / 3600 }')" 0.0001 ||
   fail "ledger charges $cuh CUH for $elapsed s; 4 a100 + 4 t4 cost 5 CUH an hour"
+chmod 644 "$CATALOG"
+wait_reload
+
+check "partition 'whole' (OverSubscribe=EXCLUSIVE): its jobs are priced and allocated as whole nodes"
+[[ $(catalog_sql "SELECT exclusive || is_default || nodes FROM partitions WHERE name = 'whole'") == "10pdai-node1" ]] ||
+  fail "node sync did not store partition 'whole' as exclusive: $(catalog_sql "SELECT * FROM partitions")"
+refused "$out" as "$BOB" sbatch -A fin -p whole --gres=gpu:t4:1 -t 180 "${HOLD[@]}"
+line=$(pdai_line "$out" sbatch)
+echo "  $line"
+[[ $line == *"= 15 CUH, for every GPU of a node like pdai-node1 (partition whole gives whole nodes)"* ]] ||
+  fail "unexpected message: $line"
+# The same job in the default partition shares the node: 0.75 CUH, admitted.
+shared=$(as "$BOB" sbatch -A fin --gres=gpu:t4:1 -t 180 "${HOLD[@]}") || fail "shared job refused: $(cat "$out")"
+scancel "${shared%%;*}"
+wj=$(as "$BOB" sbatch -A fin -p whole --gres=gpu:t4:1 -t 1 --parsable --output=/dev/null --wrap 'sleep 1') ||
+  fail "a job in partition whole within budget refused"
+wj=${wj%%;*}
+for ((i = 0; i < 150; i++)); do
+  [[ $(sacct -n -X -P -j "$wj" -o State) == COMPLETED ]] && break
+  sleep 0.2
+done
+tres=$(sacct -n -X -P -j "$wj" -o AllocTRES)
+echo "  Slurm allocated: $tres"
+[[ $tres == *"gres/gpu:a100=4"* && $tres == *"gres/gpu:t4=4"* ]] || fail "partition whole did not give the whole node: $tres"
+"${p[@]}" -q sync  # the cancelled and the finished job leave the liens
 chmod 644 "$CATALOG"
 wait_reload
 

@@ -552,6 +552,62 @@ TEST_CASE("an exclusive job is priced at every GPU of the largest node it may us
     CHECK(evaluate(snap, st, job).reason == Reason::no_gpus);
 }
 
+TEST_CASE("a partition that gives whole nodes prices its jobs as exclusive, on its own nodes", "[policy][engine]") {
+    Snapshot snap = fixture();
+    snap.nodes = {{"n-small", "", {{"t4", 2}}}, {"n-mixed", "", {{"a100", 4}, {"t4", 4}}}};
+    snap.inventory_at = kNov15 - 3600;
+    snap.partitions = {{"gpu", false, true, {"n-mixed", "n-small"}},
+                       {"small", true, false, {"n-small"}},
+                       {"whole", true, false, {"n-mixed"}}};
+    snap.by_account.at("psb").max_gpus.reset();
+    JobRequest job;
+    job.account = "psb";
+    job.user = "alice";
+    job.gpus = GpuAsk{1, "t4"};
+    job.time_limit_minutes = 60;
+    const Settings st = settings(Variant::base);
+    // The default partition shares nodes: priced as asked (1 x t4 x 0.5).
+    job.partition = "";
+    CHECK(evaluate(snap, st, job).bound_cuh == Approx(0.5));
+    job.partition = "gpu";
+    CHECK(evaluate(snap, st, job).bound_cuh == Approx(0.5));
+    // 'whole' gives whole nodes: every GPU of n-mixed, (4 x 2 + 4 x 0.5) x 1h, and says why.
+    job.partition = "whole";
+    Decision d = evaluate(snap, st, job);
+    CHECK(d.verdict == Verdict::admit);
+    CHECK(d.bound_cuh == Approx(10.0));
+    CHECK(d.whole_node == "n-mixed");
+    // Over budget (6h = 60 CUH of 50): the message names the partition's rule.
+    job.time_limit_minutes = 360;
+    d = evaluate(snap, st, job);
+    CHECK(d.reason == Reason::over_budget);
+    CHECK(d.message.find("(partition whole gives whole nodes)") != std::string::npos);
+    // Its own nodes only: in 'small' the largest node is n-small (2 x t4 x 0.5 = 1 CUH/h).
+    job.time_limit_minutes = 60;
+    job.partition = "small";
+    d = evaluate(snap, st, job);
+    CHECK(d.whole_node == "n-small");
+    CHECK(d.bound_cuh == Approx(1.0));
+    // A list: any partition that gives whole nodes makes the job exclusive, priced at the
+    // largest node of them all.
+    job.partition = "gpu,small";
+    CHECK(evaluate(snap, st, job).whole_node == "n-mixed");
+    // --exclusive in a shared partition: the largest node of that partition.
+    job.partition = "small";
+    job.exclusive = true;
+    CHECK(evaluate(snap, st, job).whole_node == "n-small");
+    // A default partition that gives whole nodes applies to a job without -p.
+    job.exclusive = false;
+    snap.partitions[0].exclusive = true;
+    job.partition = "";
+    CHECK(evaluate(snap, st, job).whole_node == "n-mixed");
+    // Partition unknown to the caller (nullopt), or to the inventory: no partition rules.
+    job.partition.reset();
+    CHECK(evaluate(snap, st, job).bound_cuh == Approx(0.5));
+    job.partition = "nosuch";
+    CHECK(evaluate(snap, st, job).bound_cuh == Approx(0.5));
+}
+
 TEST_CASE("snapshot helpers", "[policy][engine]") {
     Snapshot snap = fixture();
     CHECK(snap.bureaus_of_user.at("bob") == std::vector<std::string>{"edu", "psb"});

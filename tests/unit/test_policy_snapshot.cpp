@@ -6,6 +6,7 @@
 #include "catalog/db_access.hpp"
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
+#include "catalog/partitions.hpp"
 #include "catalog/policy_snapshot.hpp"
 #include "catalog/quotas.hpp"
 #include "policy/period.hpp"
@@ -207,4 +208,27 @@ TEST_CASE("policy snapshot: 500 bureaus and 100,000 ledger rows load in one grou
     CHECK(snap.snapshot.by_account.at("b0001").used_cuh == Approx(200 * 0.5));  // i % 500 == 0: even
     CHECK(snap.snapshot.by_account.at("b0002").used_cuh == 0);                  // odd: October
     CHECK(ms < 2000);
+}
+
+TEST_CASE("partitions: replaced whole by a sync, read back sorted, in the snapshot", "[catalog][policy_snapshot]") {
+    test::TempCatalog t;
+    auto& c = t.cat;
+    const std::vector<Partition> slurm = {{"whole", true, false, {"n2", "n1"}},
+                                          {"gpu", false, true, {"n1", "n3", "n2"}}};
+    CHECK(c.write([&] { return replace_partitions(c, slurm); }));
+    const auto stored = list_partitions(c);
+    REQUIRE(stored.size() == 2);
+    CHECK(stored[0] == Partition{"gpu", false, true, {"n1", "n2", "n3"}});
+    CHECK(stored[1] == Partition{"whole", true, false, {"n1", "n2"}});
+    // The same partitions again (another order): nothing to write.
+    CHECK_FALSE(c.write([&] { return replace_partitions(c, {slurm[1], slurm[0]}); }));
+    // One dropped, one changed: the stored set is Slurm's.
+    CHECK(c.write([&] { return replace_partitions(c, {{"gpu", true, true, {"n1"}}}); }));
+    CHECK(list_partitions(c) == std::vector<Partition>{{"gpu", true, true, {"n1"}}});
+    const auto snap = load_policy_snapshot(c, {1'790'000'000, ""});
+    REQUIRE(snap.snapshot.partitions.size() == 1);
+    CHECK(snap.snapshot.partitions[0].name == "gpu");
+    CHECK(snap.snapshot.partitions[0].exclusive);
+    CHECK(snap.snapshot.partitions[0].is_default);
+    CHECK(snap.snapshot.partitions[0].nodes == std::vector<std::string>{"n1"});
 }

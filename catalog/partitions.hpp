@@ -1,0 +1,26 @@
+// Slurm's partitions as 'pdai node sync' last read them: which nodes a job may land on, and
+// whether the partition gives its jobs whole nodes. In pdai_catalog_db, since the policy
+// snapshot (and so the job_submit plugin) reads them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace pdai::catalog {
+
+class Catalog;
+
+struct Partition {
+    std::string name;
+    bool exclusive = false;          // OverSubscribe=EXCLUSIVE or ExclusiveUser=YES: whole nodes
+    bool is_default = false;         // Default=YES
+    std::vector<std::string> nodes;  // host names
+    friend bool operator==(const Partition&, const Partition&) = default;
+};
+
+// Replaces the stored partitions with `parts` (the caller's transaction); true when they
+// differed. list_partitions() returns them sorted by name, each one's nodes sorted.
+bool replace_partitions(Catalog& c, std::vector<Partition> parts);
+std::vector<Partition> list_partitions(Catalog& c);
+
+}  // namespace pdai::catalog
