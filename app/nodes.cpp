@@ -68,6 +68,7 @@ NodeSyncResult sync_nodes(const Context& ctx, const NodeSyncRequest& r) {
             const auto before = catalog::list_partitions(c);
             out.partitions_changed = catalog::replace_partitions(c, partitions);
             out.partitions = catalog::list_partitions(c);
+            catalog::mark_inventory_synced(c);
             if (out.partitions_changed) {
                 const nlohmann::json was = before, now = out.partitions;
                 catalog::audit(c, "partition.sync", "partition", "slurm", &was, &now);

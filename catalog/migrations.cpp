@@ -334,6 +334,8 @@ CREATE TABLE audit_checkpoints (
 // Slurm's partitions, from 'pdai node sync', so the plugin prices a job in a partition that
 // gives whole nodes (OverSubscribe=EXCLUSIVE or ExclusiveUser=YES) at all their GPUs, and an
 // exclusive job at the largest node of its partition. Replaced whole by every sync.
+// inventory_state: when a node sync last succeeded. The inventory's age is that, not its
+// newest change: a cluster that did not change for a week is not a stale inventory.
 constexpr std::string_view kV5Partitions = R"sql(
 CREATE TABLE partitions (
   name TEXT PRIMARY KEY,
@@ -341,6 +343,10 @@ CREATE TABLE partitions (
   is_default INTEGER NOT NULL CHECK (is_default IN (0, 1)),  -- jobs without -p land here
   nodes TEXT NOT NULL,                                       -- host names, comma-separated
   updated_at INTEGER NOT NULL
+);
+CREATE TABLE inventory_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  synced_at INTEGER NOT NULL
 );
 )sql";
 

@@ -51,4 +51,16 @@ bool replace_partitions(Catalog& c, std::vector<Partition> parts) {
     return true;
 }
 
+void mark_inventory_synced(Catalog& c) {
+    auto s = db_of(c).prepare(
+        "INSERT INTO inventory_state (id, synced_at) VALUES (1, ?) "
+        "ON CONFLICT (id) DO UPDATE SET synced_at = excluded.synced_at");
+    s.bind(1, now_unix()).run();
+}
+
+std::int64_t inventory_synced_at(Catalog& c) {
+    auto s = db_of(c).prepare("SELECT synced_at FROM inventory_state WHERE id = 1");
+    return s.step() ? s.i64(0) : 0;
+}
+
 }  // namespace pdai::catalog

@@ -1,8 +1,9 @@
-// Slurm's partitions as 'pdai node sync' last read them: which nodes a job may land on, and
-// whether the partition gives its jobs whole nodes. In pdai_catalog_db, since the policy
+// Slurm's partitions as 'pdai node sync' last read them (which nodes a job may land on, and
+// whether the partition gives its jobs whole nodes), and when that sync was. In pdai_catalog_db, since the policy
 // snapshot (and so the job_submit plugin) reads them.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -22,5 +23,10 @@ struct Partition {
 // differed. list_partitions() returns them sorted by name, each one's nodes sorted.
 bool replace_partitions(Catalog& c, std::vector<Partition> parts);
 std::vector<Partition> list_partitions(Catalog& c);
+
+// A node sync succeeded now (the caller's transaction), changes or not: the inventory's age
+// counts from here. inventory_synced_at(): 0 before the first.
+void mark_inventory_synced(Catalog& c);
+std::int64_t inventory_synced_at(Catalog& c);
 
 }  // namespace pdai::catalog

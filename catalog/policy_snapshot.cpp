@@ -171,6 +171,8 @@ PolicySnapshot load_policy_snapshot(Catalog& c, const SnapshotQuery& query) {
     // Slurm's partitions from the same sync: where a job may land, whether it gets whole nodes.
     for (auto& p : list_partitions(c))  // nodes sorted
         out.snapshot.partitions.push_back({std::move(p.name), p.exclusive, p.is_default, std::move(p.nodes)});
+    if (!out.snapshot.nodes.empty())
+        out.snapshot.inventory_at = std::max(out.snapshot.inventory_at, inventory_synced_at(c));
     policy::index_members(out.snapshot);
     return out;
 }

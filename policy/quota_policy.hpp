@@ -107,7 +107,7 @@ struct Snapshot {
     std::map<std::string, GpuType, std::less<>> gpu_types;
     std::vector<NodeGpus> nodes;    // empty: no inventory
     std::vector<Partition> partitions;  // from the same sync; empty: none known
-    std::int64_t inventory_at = 0;  // Unix seconds: the newest node update
+    std::int64_t inventory_at = 0;  // Unix seconds: the last node sync, or the newest node change
     // user -> accounts of the bureaus listing them, sorted; rebuild with index_members().
     StringMap<std::vector<std::string>> bureaus_of_user;
     std::int64_t taken_at = 0;  // Unix seconds

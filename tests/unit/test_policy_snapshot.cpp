@@ -7,6 +7,7 @@
 #include "catalog/bureaus.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/partitions.hpp"
+#include "common/time.hpp"
 #include "catalog/policy_snapshot.hpp"
 #include "catalog/quotas.hpp"
 #include "policy/period.hpp"
@@ -231,4 +232,25 @@ TEST_CASE("partitions: replaced whole by a sync, read back sorted, in the snapsh
     CHECK(snap.snapshot.partitions[0].exclusive);
     CHECK(snap.snapshot.partitions[0].is_default);
     CHECK(snap.snapshot.partitions[0].nodes == std::vector<std::string>{"n1"});
+}
+
+TEST_CASE("the inventory's age counts from the last node sync, not its last change", "[catalog][policy_snapshot]") {
+    test::TempCatalog t;
+    auto& c = t.cat;
+    // A node unchanged for 30 days.
+    const std::int64_t month_ago = pdai::now_unix() - 30 * 86400;
+    c.write([&] {
+        catalog::db_of(c)
+            .prepare("INSERT INTO nodes (host, state, source, created_at, updated_at) VALUES ('n1', 'up', 'slurm', ?, ?)")
+            .bind(1, month_ago)
+            .bind(2, month_ago)
+            .run();
+    });
+    const std::int64_t now = pdai::now_unix();
+    CHECK(load_policy_snapshot(c, {now, ""}).snapshot.inventory_at == month_ago);
+    CHECK(inventory_synced_at(c) == 0);
+    // A sync that changed nothing still says the inventory is current.
+    c.write([&] { mark_inventory_synced(c); });
+    CHECK(inventory_synced_at(c) >= now);
+    CHECK(load_policy_snapshot(c, {now, ""}).snapshot.inventory_at >= now);
 }

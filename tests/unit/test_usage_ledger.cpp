@@ -275,7 +275,7 @@ TEST_CASE("migration 3 fills the monthly rollup from a version-2 catalog's daily
     // schema 4 added to the audit log, nor schema 5's partitions).
     catalog::db_of(f.c).exec(
         "DROP TABLE usage_monthly; DROP TABLE audit_checkpoints; ALTER TABLE audit_log DROP COLUMN sha256; "
-        "ALTER TABLE audit_log DROP COLUMN prev_sha256; DROP TABLE partitions; PRAGMA user_version = 2;");
+        "ALTER TABLE audit_log DROP COLUMN prev_sha256; DROP TABLE partitions; DROP TABLE inventory_state; PRAGMA user_version = 2;");
     auto c = catalog::Catalog::open({path, 1000, true});
     CHECK(catalog::schema_version(catalog::db_of(c)) == catalog::latest_schema_version());
     const auto got = catalog::usage_report(c, q);
