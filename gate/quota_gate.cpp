@@ -67,7 +67,7 @@ QuotaGate::QuotaGate(PluginConfig config) : config_(std::move(config)) {
     key_prefix_ = hex;
 }
 
-std::string QuotaGate::keep(policy::JobAsk&& ask, const Decision& d) {
+[[gnu::hot]] std::string QuotaGate::keep(policy::JobAsk&& ask, const Decision& d) {
     if (kept_.empty() || kept_.back().size() == kKeptChunk) {
         if (next_kept_ - first_kept_ >= kMaxKept) {
             first_kept_ += kept_.front().size();
@@ -105,7 +105,7 @@ void QuotaGate::apply(policy::Snapshot& s, const Booking& b) noexcept {
     it->second.active_gpus += b.gpus;
 }
 
-std::uint64_t QuotaGate::book(Booking b) {
+[[gnu::hot]] std::uint64_t QuotaGate::book(Booking b) {
     b.id = ++last_booking_id_;
     if (state_) apply(state_->loaded.snapshot, b);
     bookings_.push_back(std::move(b));
@@ -163,7 +163,7 @@ std::size_t QuotaGate::bookings() const {
     return bookings_.size();
 }
 
-std::string QuotaGate::user_name(std::uint32_t uid) {
+[[gnu::hot]] std::string QuotaGate::user_name(std::uint32_t uid) {
     {
         std::lock_guard lock(mu_);
         if (state_) {
@@ -213,13 +213,13 @@ Outcome QuotaGate::submit(const policy::JobRequest& job, std::optional<std::uint
     return submit_locked(job, het_offset, nullptr);
 }
 
-Outcome QuotaGate::submit(policy::JobAsk ask, std::optional<std::uint32_t> het_offset) {
+[[gnu::hot]] Outcome QuotaGate::submit(policy::JobAsk ask, std::optional<std::uint32_t> het_offset) {
     const auto job = policy::build_request(ask);  // outside the lock: parsing needs no state
     std::lock_guard lock(mu_);
     return submit_locked(job, het_offset, &ask);
 }
 
-Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
+[[gnu::hot]] Outcome QuotaGate::submit_locked(const policy::JobRequest& job, std::optional<std::uint32_t> het_offset,
                                  policy::JobAsk* ask) {
     const auto thread = std::this_thread::get_id();
     HetJob* het = nullptr;

@@ -190,7 +190,7 @@ std::optional<SimpleEntry> simple_gpu_entry(std::string_view s) {
 
 }  // namespace
 
-Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) {
+[[gnu::hot]] Parsed<GpuAsk> gpu_ask_from_tres(const TresFields& tres, const JobShape& shape) {
     const std::int64_t nodes = node_count(shape);
     const std::int64_t tasks = saturate(
         std::max({at_least_1(shape.num_tasks), at_least_1(shape.ntasks_per_node) * nodes, nodes}));

@@ -7,7 +7,7 @@
 
 namespace pdai::policy {
 
-JobRequest build_request(const JobAsk& a) {
+[[gnu::hot]] JobRequest build_request(const JobAsk& a) {
     JobRequest job;
     if (a.account && !a.account->empty()) job.account = a.account;
     job.user = a.user;

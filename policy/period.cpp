@@ -63,7 +63,7 @@ PeriodRange make(PeriodKind kind, int y, unsigned m) {
 
 }  // namespace
 
-PeriodRange period_of(PeriodKind kind, std::int64_t unix_seconds) {
+[[gnu::hot]] PeriodRange period_of(PeriodKind kind, std::int64_t unix_seconds) {
     const auto ymd = civil(unix_seconds);
     const int y = static_cast<int>(ymd.year());
     const unsigned m = static_cast<unsigned>(ymd.month());

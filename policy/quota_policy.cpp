@@ -770,7 +770,7 @@ Decision::Reason exemption(const Settings& settings, std::string_view user,
     return Reason::ok;
 }
 
-Decision evaluate(const Snapshot& snapshot, const Settings& settings,
+[[gnu::hot]] Decision evaluate(const Snapshot& snapshot, const Settings& settings,
                   const JobRequest& job) noexcept {
     try {
         Evaluation e(snapshot, settings, job);

@@ -48,7 +48,7 @@ std::uint32_t job_owner(const job_desc_msg_t& desc, std::uint32_t submit_uid) no
     return desc.user_id != NO_VAL ? desc.user_id : submit_uid;
 }
 
-policy::JobAsk to_job_ask(const job_desc_msg_t& d, std::string user, std::int64_t now) {
+[[gnu::hot]] policy::JobAsk to_job_ask(const job_desc_msg_t& d, std::string user, std::int64_t now) {
     policy::JobAsk a;
     if (d.account && *d.account) a.account = d.account;
     a.user = std::move(user);

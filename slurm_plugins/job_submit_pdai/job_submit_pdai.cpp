@@ -193,7 +193,7 @@ std::string job_label(const job_desc_msg_t* desc) {
     return "job '" + pdai::policy::detail::ascii_safe(desc->name ? desc->name : "", 128) + "'";
 }
 
-int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err_msg) {
+[[gnu::hot]] int submit(Plugin& p, job_desc_msg_t* desc, std::uint32_t submit_uid, char** err_msg) {
     const auto t0 = std::chrono::steady_clock::now();
     const auto& settings = p.gate.config().settings;
     // An exempt submitter (root acting for a user) is exempt; otherwise the owner pays.
@@ -317,7 +317,7 @@ int fini(void) {
     return SLURM_SUCCESS;
 }
 
-int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg) {
+[[gnu::hot]] int job_submit(job_desc_msg_t* job_desc, std::uint32_t submit_uid, char** err_msg) {
     try {
         Plugin* p = g_plugin.load();
         if (!p || !job_desc) return failed(submit_uid, err_msg);
