@@ -48,6 +48,18 @@ int main(int argc, char** argv) {
             subs = deepest->get_subcommands();
         }
         if (std::string(e.what()).find("subcommand") != std::string::npos) {
+            // 'pdai bogus', 'pdai node set': name the word that is no command, not the help.
+            // Words no command took fall through to the top (fallthrough(), for global options).
+            auto extra = deepest->remaining();
+            if (extra.empty()) extra = app.remaining();
+            if (!extra.empty()) {
+                std::string path = "pdai";
+                for (auto subs = app.get_subcommands(); !subs.empty(); subs = subs.front()->get_subcommands())
+                    path += " " + subs.front()->get_name();
+                report(ctx, pdai::Errc::usage, "'" + extra.front() + "' is not a command of '" + path + "'",
+                       "run '" + path + " --help' to list its commands");
+                return static_cast<int>(pdai::Errc::usage);
+            }
             std::cerr << deepest->help();
             return static_cast<int>(pdai::Errc::usage);
         }

@@ -15,6 +15,9 @@ golden global-version -- --version
 golden global-help -- --help
 golden global-json-and-csv -- --json --csv vendor list
 golden global-unknown-subcommand -- frobnicate
+golden global-unknown-subcommand-json -- --json frobnicate
+golden group-unknown-subcommand -- node set gpu01 --owner fin
+golden group-without-subcommand -- node
 golden global-unknown-option -- vendor list --colour
 golden global-unknown-option-json -- --json vendor list --colour
 golden global-group-without-subcommand -- vendor
