@@ -1,12 +1,10 @@
 #include "app/nodes.hpp"
 
-#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "catalog/audit.hpp"
-#include "catalog/nodes.hpp"
-
 #include "catalog/gpu_types.hpp"
+#include "catalog/nodes.hpp"
 #include "common/log.hpp"
 #include "jobs/cluster.hpp"
 
@@ -57,8 +55,7 @@ NodeSyncResult sync_nodes(const Context& ctx, const NodeSyncRequest& r) {
     out.prune = r.prune;
     if (r.dry_run) {
         out.plan = inventory::plan_node_sync(catalog::list_nodes(c), from_slurm);
-        std::sort(partitions.begin(), partitions.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-        for (auto& p : partitions) std::sort(p.nodes.begin(), p.nodes.end());
+        catalog::sort_partitions(partitions);
         out.partitions_changed = catalog::list_partitions(c) != partitions;
         out.partitions = std::move(partitions);
     } else {

@@ -34,9 +34,13 @@ std::vector<Partition> list_partitions(Catalog& c) {
     return out;
 }
 
-bool replace_partitions(Catalog& c, std::vector<Partition> parts) {
+void sort_partitions(std::vector<Partition>& parts) {
     std::sort(parts.begin(), parts.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
     for (auto& p : parts) std::sort(p.nodes.begin(), p.nodes.end());
+}
+
+bool replace_partitions(Catalog& c, std::vector<Partition> parts) {
+    sort_partitions(parts);
     if (list_partitions(c) == parts) return false;
     auto& db = db_of(c);
     db.exec("DELETE FROM partitions");

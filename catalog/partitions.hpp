@@ -19,8 +19,11 @@ struct Partition {
     friend bool operator==(const Partition&, const Partition&) = default;
 };
 
+// Sorts partitions by name and each one's nodes: the order they are stored and compared in.
+void sort_partitions(std::vector<Partition>& parts);
+
 // Replaces the stored partitions with `parts` (the caller's transaction); true when they
-// differed. list_partitions() returns them sorted by name, each one's nodes sorted.
+// differed. list_partitions() returns them sorted (sort_partitions).
 bool replace_partitions(Catalog& c, std::vector<Partition> parts);
 std::vector<Partition> list_partitions(Catalog& c);
 
