@@ -42,6 +42,13 @@ std::vector<std::string> expand_hosts(const char* expr) {
     return out;
 }
 
+// A slurm_load_* call failed: slurmctld unreachable, or it refused to list `what`.
+[[noreturn]] void throw_load_error(const char* what) {
+    const int e = slurmapi::last_error();
+    if (slurm::is_unreachable(e)) slurm::throw_unreachable(e, std::string("reading ") + what);
+    throw Error(Errc::failure, std::string("slurmctld refused to list ") + what + ": " + slurm_strerror(e));
+}
+
 }  // namespace
 
 std::string node_availability(std::uint32_t s) {
@@ -70,11 +77,7 @@ std::string node_availability(std::uint32_t s) {
 std::vector<inventory::SlurmNode> load_slurm_nodes() {
     slurm::init_once();
     node_info_msg_t* raw = nullptr;
-    if (slurm_load_node(0, &raw, SHOW_ALL) != SLURM_SUCCESS) {
-        const int e = slurmapi::last_error();
-        if (slurm::is_unreachable(e)) slurm::throw_unreachable(e, "reading nodes");
-        throw Error(Errc::failure, std::string("slurmctld refused to list nodes: ") + slurm_strerror(e));
-    }
+    if (slurm_load_node(0, &raw, SHOW_ALL) != SLURM_SUCCESS) throw_load_error("nodes");
     std::unique_ptr<node_info_msg_t, NodeInfoFree> msg(raw);
     std::vector<inventory::SlurmNode> out;
     for (std::uint32_t i = 0; i < msg->record_count; ++i) {
@@ -88,11 +91,7 @@ std::vector<inventory::SlurmNode> load_slurm_nodes() {
 std::vector<catalog::Partition> load_slurm_partitions() {
     slurm::init_once();
     partition_info_msg_t* raw = nullptr;
-    if (slurm_load_partitions(0, &raw, SHOW_ALL) != SLURM_SUCCESS) {
-        const int e = slurmapi::last_error();
-        if (slurm::is_unreachable(e)) slurm::throw_unreachable(e, "reading partitions");
-        throw Error(Errc::failure, std::string("slurmctld refused to list partitions: ") + slurm_strerror(e));
-    }
+    if (slurm_load_partitions(0, &raw, SHOW_ALL) != SLURM_SUCCESS) throw_load_error("partitions");
     std::unique_ptr<partition_info_msg_t, PartitionInfoFree> msg(raw);
     std::vector<catalog::Partition> out;
     for (std::uint32_t i = 0; i < msg->record_count; ++i) {

@@ -84,9 +84,9 @@ bool debug_logged() noexcept { return !g_log_level || g_log_level() >= kSlurmLog
 std::int64_t unix_now() { return static_cast<std::int64_t>(std::time(nullptr)); }
 
 // Replaces a string field of a job_desc with a copy from slurmctld's allocator.
-void set_field(char** field, const std::string& value) {
+void set_field(char** field, const char* value) {
     if (*field) slurm_xfree(reinterpret_cast<void**>(field));
-    *field = slurm_xstrdup(value.c_str());
+    *field = slurm_xstrdup(value);
 }
 
 void log_summary(Plugin& p, const pdai::gate::LatencyHistogram& h, const char* what) {
@@ -185,8 +185,7 @@ void set_admin_tag(job_desc_msg_t* desc, const Decision& d, const std::string& a
         n += part.size();
     }
     tag[n] = '\0';
-    if (desc->admin_comment) slurm_xfree(reinterpret_cast<void**>(&desc->admin_comment));
-    desc->admin_comment = slurm_xstrdup(tag);
+    set_field(&desc->admin_comment, tag);
 }
 
 std::string job_label(const job_desc_msg_t* desc) {
@@ -206,7 +205,7 @@ std::string job_label(const job_desc_msg_t* desc) {
     const Decision& d = o.decision;
     if (o.allow && d.verdict == Decision::Verdict::admit && !o.by_fail_mode) {
         if (!d.set_account.empty() && !(desc->account && *desc->account))
-            set_field(&desc->account, d.set_account);
+            set_field(&desc->account, d.set_account.c_str());
         // Priced at default_time: make it the job's limit, so the job cannot run longer.
         if (desc->time_limit == NO_VAL && d.time_limit_minutes > 0)
             desc->time_limit = static_cast<std::uint32_t>(d.time_limit_minutes);
@@ -214,7 +213,7 @@ std::string job_label(const job_desc_msg_t* desc) {
         // lets job_modify price a change from this submission (only operators can alter it).
         if (!desc->admin_comment) set_admin_tag(desc, d, o.ask_key);
     }
-    if (!o.allow && err_msg) set_field(err_msg, d.message);
+    if (!o.allow && err_msg) set_field(err_msg, d.message.c_str());
     const std::uint64_t seq = ++p.seq;
     if (logged(o)) log_decision("submit", o, job_label(desc), user, submit_uid, seq);
     record_time(p, t0);
@@ -233,7 +232,7 @@ int modify(Plugin& p, job_desc_msg_t* desc, const void* job_ptr, std::uint32_t s
     if (change.task_id) label += '_' + std::to_string(*change.task_id);
     const std::uint64_t seq = ++p.seq;
     if (logged(o)) log_decision("modify", o, label, user, submit_uid, seq);
-    if (!o.allow && err_msg) set_field(err_msg, o.decision.message);
+    if (!o.allow && err_msg) set_field(err_msg, o.decision.message.c_str());
     return o.allow ? SLURM_SUCCESS : ESLURM_ACCOUNTING_POLICY;
 }
 

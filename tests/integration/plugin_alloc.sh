@@ -18,6 +18,15 @@ fin_left() {
   refused "$out" as "$BOB" sbatch -A fin --gres=gpu:a100:4 -t 7-00:00:00 "${HOLD[@]}"
   pdai_line "$out" sbatch | sed -n 's/.* has \([0-9.]*\) CUH left.*/\1/p'
 }
+# alloc_tres JOB: what Slurm allocated to JOB once it is COMPLETED in accounting.
+alloc_tres() {
+  local i
+  for ((i = 0; i < 150; i++)); do
+    [[ $(sacct -n -X -P -j "$1" -o State) == COMPLETED ]] && break
+    sleep 0.2
+  done
+  sacct -n -X -P -j "$1" -o AllocTRES
+}
 near() { awk -v a="$1" -v b="$2" -v e="${3:-0.011}" 'BEGIN { d = a - b; exit !(d <= e && d >= -e) }'; }
 
 check "--exclusive without a node inventory is refused, saying so (fail_mode=closed)"
@@ -44,11 +53,7 @@ check "an exclusive job that fits runs; sync ledgers what Slurm allocated, each 
 ex=$(as "$BOB" sbatch -A fin --exclusive -t 1 --parsable --output=/dev/null --wrap 'sleep 2') ||
   fail "exclusive job within budget refused"
 ex=${ex%%;*}
-for ((i = 0; i < 150; i++)); do
-  [[ $(sacct -n -X -P -j "$ex" -o State) == COMPLETED ]] && break
-  sleep 0.2
-done
-tres=$(sacct -n -X -P -j "$ex" -o AllocTRES)
+tres=$(alloc_tres "$ex")
 echo "  Slurm allocated: $tres"
 [[ $tres == *"gres/gpu:a100=4"* && $tres == *"gres/gpu:t4=4"* ]] || fail "not the whole node: $tres"
 for ((i = 0; i < 10; i++)); do
@@ -79,11 +84,7 @@ scancel "${shared%%;*}"
 wj=$(as "$BOB" sbatch -A fin -p whole --gres=gpu:t4:1 -t 1 --parsable --output=/dev/null --wrap 'sleep 1') ||
   fail "a job in partition whole within budget refused"
 wj=${wj%%;*}
-for ((i = 0; i < 150; i++)); do
-  [[ $(sacct -n -X -P -j "$wj" -o State) == COMPLETED ]] && break
-  sleep 0.2
-done
-tres=$(sacct -n -X -P -j "$wj" -o AllocTRES)
+tres=$(alloc_tres "$wj")
 echo "  Slurm allocated: $tres"
 [[ $tres == *"gres/gpu:a100=4"* && $tres == *"gres/gpu:t4=4"* ]] || fail "partition whole did not give the whole node: $tres"
 "${p[@]}" -q sync  # the cancelled and the finished job leave the liens
