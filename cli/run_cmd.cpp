@@ -17,7 +17,13 @@ namespace {
 struct RunOpts {
     app::Submit req;
     bool dry_run = false;
+    bool parsable = false;
 };
+
+// --parsable and -q print what a script needs, as sbatch --parsable does: the job's id alone,
+// in the form 'pdai jobs show|wait|cancel|logs' take (slurm:ID for a job the catalog could
+// not record). One line per job; nothing else goes to stdout.
+bool id_only(const Context& ctx, const RunOpts& o) { return o.parsable || (ctx.opts.quiet && !ctx.opts.json); }
 
 // ------------------------------------------------------------------ --dry-run
 
@@ -92,8 +98,12 @@ std::string describe_result(const jobs::SubmitResult& r, const std::string& back
     return {};
 }
 
-void print_unrecorded(Context& ctx, const app::SubmittedUnrecorded& r) {
+void print_unrecorded(Context& ctx, const RunOpts& o, const app::SubmittedUnrecorded& r) {
     const auto& u = r.submission;
+    if (id_only(ctx, o)) {
+        std::cout << "slurm:" << u.submitted.id << '\n';
+        return;
+    }
     const std::string text = "submitted Slurm job " + std::to_string(u.submitted.id) + " (" + r.spec.algorithm.ref() +
                              ", bureau " + r.spec.bureau +
                              "); the catalog is read-only for you, so the next 'pdai sync' records it";
@@ -103,7 +113,11 @@ void print_unrecorded(Context& ctx, const app::SubmittedUnrecorded& r) {
                  r);
 }
 
-void print_copies(Context& ctx, const app::SubmittedCopies& r) {
+void print_copies(Context& ctx, const RunOpts& o, const app::SubmittedCopies& r) {
+    if (id_only(ctx, o)) {
+        for (const auto& j : r.jobs) std::cout << j.id << '\n';
+        return;
+    }
     const auto& first = r.jobs.front();
     const auto& last = r.jobs.back();
     ctx.out.done("submitted " + std::to_string(r.jobs.size()) + " jobs (pdai " + std::to_string(first.id) + ".." +
@@ -117,15 +131,18 @@ void print_submitted(Context& ctx, const RunOpts& o, const app::Submitted& r) {
     const auto& res = r.result;
     const std::string text = describe_result(res, r.backend);
     spdlog::info("{}", text);  // the event for -v and the log file, whatever the output format
+    if (id_only(ctx, o)) std::cout << res.job.id << std::endl;  // before --wait: scripts may act on it
     if (!o.req.wait) {
+        if (id_only(ctx, o)) return;
         ctx.out.done(text + (res.message.empty() ? "" : "\n  " + res.message) + "\n  job dir: " + res.job.workdir +
                          "\n  output:  " + r.output_dir,
                      r);
         return;
     }
-    if (!ctx.opts.json && !ctx.opts.quiet) std::cout << text << std::endl;
+    if (!ctx.opts.json && !id_only(ctx, o)) std::cout << text << std::endl;
     std::vector<jobs::JobView> views;
     ctx.exit_code = wait_with_progress(ctx, {res.job.id}, &views);
+    if (id_only(ctx, o)) return;  // the exit code says how it ended
     if (ctx.opts.json) {
         nlohmann::json j = app::job_json(views.front(), false, false);
         j["outcome"] = jobs::to_string(res.outcome);
@@ -139,10 +156,15 @@ void print_submitted(Context& ctx, const RunOpts& o, const app::Submitted& r) {
 
 void run_submit(Context& ctx, RunOpts& o, jobs::Kind kind) {
     o.req.job.kind = kind;
+    if (o.parsable && ctx.opts.json)
+        throw Error(Errc::usage, "--parsable and --json exclude each other", "use one: --json | jq .id gives the id too");
+    if (o.parsable && o.dry_run)
+        throw Error(Errc::usage, "--parsable prints the id of a submitted job, and --dry-run submits none",
+                    "drop one of them");
     if (o.dry_run) return print_dry_run(ctx, app::dry_run(ctx.app, o.req));
     const auto outcome = app::submit(ctx.app, o.req);
-    if (const auto* u = std::get_if<app::SubmittedUnrecorded>(&outcome)) return print_unrecorded(ctx, *u);
-    if (const auto* c = std::get_if<app::SubmittedCopies>(&outcome)) return print_copies(ctx, *c);
+    if (const auto* u = std::get_if<app::SubmittedUnrecorded>(&outcome)) return print_unrecorded(ctx, o, *u);
+    if (const auto* c = std::get_if<app::SubmittedCopies>(&outcome)) return print_copies(ctx, o, *c);
     print_submitted(ctx, o, std::get<app::Submitted>(outcome));
 }
 
@@ -172,6 +194,8 @@ void common_options(CLI::App* cmd, RunOpts& o) {
         ->check(one_of(app::backend_names()));
     cmd->add_flag("--dry-run", o.dry_run, "Print the exact request (and the quota decision); submit nothing");
     cmd->add_flag("--wait", o.req.wait, "Wait until the job ends and exit with its exit code");
+    cmd->add_flag("--parsable", o.parsable,
+                  "Print only the job id (as sbatch --parsable), for scripts; -q does the same");
 }
 
 }  // namespace

@@ -589,6 +589,7 @@ complete -c pdai -n '__pdai_using run' -l requeue -d 'Requeue the job after pree
 complete -c pdai -n '__pdai_using run' -l backend -x -a 'slurm local' -d 'slurm or local (default: the config\'s \'backend\')'
 complete -c pdai -n '__pdai_using run' -l dry-run -d 'Print the exact request (and the quota decision); submit nothing'
 complete -c pdai -n '__pdai_using run' -l wait -d 'Wait until the job ends and exit with its exit code'
+complete -c pdai -n '__pdai_using run' -l parsable -d 'Print only the job id (as sbatch --parsable), for scripts; -q does the same'
 complete -c pdai -n '__pdai_using run' -l input -r -F -d 'An input file or directory for the job (repeatable)'
 complete -c pdai -n '__pdai_arg 1 run' -a '(__pdai_names algorithm)' -d 'Algorithm to run: NAME or NAME@VERSION'
 
@@ -606,6 +607,7 @@ complete -c pdai -n '__pdai_using train' -l requeue -d 'Requeue the job after pr
 complete -c pdai -n '__pdai_using train' -l backend -x -a 'slurm local' -d 'slurm or local (default: the config\'s \'backend\')'
 complete -c pdai -n '__pdai_using train' -l dry-run -d 'Print the exact request (and the quota decision); submit nothing'
 complete -c pdai -n '__pdai_using train' -l wait -d 'Wait until the job ends and exit with its exit code'
+complete -c pdai -n '__pdai_using train' -l parsable -d 'Print only the job id (as sbatch --parsable), for scripts; -q does the same'
 complete -c pdai -n '__pdai_using train' -l dataset -r -F -d 'Training data (a file or directory)'
 complete -c pdai -n '__pdai_using train' -l nodes -x -d 'Nodes (one task each; default 1)'
 complete -c pdai -n '__pdai_using train' -l register-as -x -d 'Register the model directory as NAME@VERSION once the job completes (\'pdai sync\')'
@@ -625,6 +627,7 @@ complete -c pdai -n '__pdai_using infer' -l requeue -d 'Requeue the job after pr
 complete -c pdai -n '__pdai_using infer' -l backend -x -a 'slurm local' -d 'slurm or local (default: the config\'s \'backend\')'
 complete -c pdai -n '__pdai_using infer' -l dry-run -d 'Print the exact request (and the quota decision); submit nothing'
 complete -c pdai -n '__pdai_using infer' -l wait -d 'Wait until the job ends and exit with its exit code'
+complete -c pdai -n '__pdai_using infer' -l parsable -d 'Print only the job id (as sbatch --parsable), for scripts; -q does the same'
 complete -c pdai -n '__pdai_using infer' -l inputs -r -F -d 'DIR, GLOB (quoted) or @LISTFILE (repeatable)'
 complete -c pdai -n '__pdai_using infer' -l shard-size -x -d 'Inputs per shard (default: the bundle\'s, else 100)'
 complete -c pdai -n '__pdai_using infer' -l max-parallel -x -d 'At most K shards at once (Slurm\'s %K)'

@@ -534,4 +534,11 @@ golden run-not-shared -- run shijue-faces --bureau lab --dry-run
 golden run-slurm-backend -- run echo-test --bureau lab --backend slurm
 golden infer-no-inputs -- infer echo-test --bureau lab --inputs empty-dir --wait
 golden train-not-supported -- train echo-test --bureau lab --dataset inputs
+# For scripts, as sbatch --parsable: the id alone, also with --wait (whose exit code tells
+# how the job ended), and with -q.
+golden run-parsable-wait -- run echo-test --bureau lab --parsable --wait
+golden infer-quiet-wait -- -q infer echo-test --bureau lab --inputs inputs --shard-size 2 --wait
+golden run-quiet-idempotent-again -- run echo-test --bureau lab -q --wait --idempotency-key golden-1
+golden run-parsable-json -- --json run echo-test --bureau lab --parsable
+golden run-parsable-dry-run -- run echo-test --bureau lab --parsable --dry-run
 unset GOLDEN_SKIP
