@@ -1,6 +1,6 @@
 // The visible command tree, read back from CLI11 after every command group registered
 // itself: `pdai __commands` prints it as JSON (tests hold the man pages to it) and
-// `pdai __completions` turns it into shell completion scripts. One walker for both, so
+// `pdai completion` turns it into shell completion scripts. One walker for both, so
 // neither can drift from the real parser.
 #pragma once
 

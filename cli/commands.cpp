@@ -39,6 +39,15 @@ void set_pdai_commands(CLI::App& app, Context& ctx) {
     set_run_commands(app, ctx);
     set_jobs_command(app, ctx);
     set_completion_commands(app, ctx);
+    drop_required_defaults(app);
+}
+
+void drop_required_defaults(CLI::App& app) {
+    // always_capture_default() shows each option's initial value in --help; for an option
+    // that must be given, that value ("--weight FLOAT=0 REQUIRED") is no default at all.
+    for (auto* opt : app.get_options())
+        if (opt->get_required()) opt->default_str("");
+    for (auto* sub : app.get_subcommands({})) drop_required_defaults(*sub);
 }
 
 }  // namespace pdai::cli

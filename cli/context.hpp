@@ -52,6 +52,8 @@ inline constexpr const char* kDescription =
 
 // Every global option and command group (cli/commands.cpp).
 void set_pdai_commands(CLI::App& app, Context& ctx);
+// Hides the captured value of every required option of `app` and its commands in --help.
+void drop_required_defaults(CLI::App& app);
 
 // Command groups, one file each.
 void set_catalog_command(CLI::App& app, Context& ctx);

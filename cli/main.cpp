@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/context.hpp"
+#include "cli/parse_errors.hpp"
 #include "common/error.hpp"
 
 namespace {
@@ -41,32 +42,29 @@ int main(int argc, char** argv) {
     } catch (const CLI::CallForVersion& e) {
         return app.exit(e);
     } catch (const CLI::RequiredError& e) {
-        // A group without its subcommand: show that group's help, not just the complaint.
-        const CLI::App* deepest = &app;
-        for (auto subs = app.get_subcommands(); !subs.empty();) {
-            deepest = subs.front();
-            subs = deepest->get_subcommands();
-        }
         if (std::string(e.what()).find("subcommand") != std::string::npos) {
-            // 'pdai bogus', 'pdai node set': name the word that is no command, not the help.
-            // Words no command took fall through to the top (fallthrough(), for global options).
-            auto extra = deepest->remaining();
-            if (extra.empty()) extra = app.remaining();
-            if (!extra.empty()) {
-                std::string path = "pdai";
-                for (auto subs = app.get_subcommands(); !subs.empty(); subs = subs.front()->get_subcommands())
-                    path += " " + subs.front()->get_name();
-                report(ctx, pdai::Errc::usage, "'" + extra.front() + "' is not a command of '" + path + "'",
-                       "run '" + path + " --help' to list its commands");
+            // 'pdai bogus', 'pdai node lst': name the word that is no command; a group given
+            // nothing shows its help.
+            if (const auto p = pdai::cli::explain_missing_command(app)) {
+                report(ctx, pdai::Errc::usage, p->message, p->help);
                 return static_cast<int>(pdai::Errc::usage);
             }
-            std::cerr << deepest->help();
+            // Its help, with a usage line that starts with the program: "pdai node [OPTIONS] ...".
+            const CLI::App* deepest = &app;
+            std::string above;
+            for (auto subs = app.get_subcommands(); !subs.empty(); subs = deepest->get_subcommands()) {
+                above += (above.empty() ? "" : " ") + deepest->get_name();
+                deepest = subs.front();
+            }
+            std::cerr << deepest->help(above);
             return static_cast<int>(pdai::Errc::usage);
         }
-        report(ctx, pdai::Errc::usage, e.what(), "run 'pdai --help' or 'pdai COMMAND --help'");
+        const auto p = pdai::cli::explain_parse_error(app, e);
+        report(ctx, pdai::Errc::usage, p.message, p.help);
         return static_cast<int>(pdai::Errc::usage);
     } catch (const CLI::ParseError& e) {
-        report(ctx, pdai::Errc::usage, e.what(), "run 'pdai --help' or 'pdai COMMAND --help'");
+        const auto p = pdai::cli::explain_parse_error(app, e);
+        report(ctx, pdai::Errc::usage, p.message, p.help);
         return static_cast<int>(pdai::Errc::usage);
     }
 

@@ -5,7 +5,7 @@
 #       (man/pdai-<group>.1, else man/pdai.1), every group in pdai(1)'s COMMANDS
 #       overview, and every pdai.conf key in pdai.conf(5);
 #       headings and option items naming commands or options that do not exist fail too;
-#   (b) completions/ holds exactly what `pdai __completions SHELL` prints now;
+#   (b) completions/ holds exactly what `pdai completion SHELL` prints now;
 #   (c) every man page renders without warnings (groff -ww, mandoc -Tlint);
 #   (d) the bash completion completes commands, options, files and catalog names, the fish
 #       one too, and the zsh one loads.
@@ -237,11 +237,11 @@ fi
 echo "== (b) completions/ is up to date"
 for pair in bash:pdai.bash zsh:_pdai fish:pdai.fish; do
     shell=${pair%%:*} file=${pair#*:}
-    if ! "$pdai" --config "$tmp/empty.conf" __completions "$shell" >"$tmp/$file"; then
-        fail "pdai __completions $shell failed"
+    if ! "$pdai" --config "$tmp/empty.conf" completion "$shell" >"$tmp/$file"; then
+        fail "pdai completion $shell failed"
     elif ! diff -u "$src/completions/$file" "$tmp/$file" >"$tmp/$file.diff"; then
         head -n 40 "$tmp/$file.diff"
-        fail "completions/$file differs from 'pdai __completions $shell': run scripts/gen-completions"
+        fail "completions/$file differs from 'pdai completion $shell': run scripts/gen-completions"
     else
         ok "completions/$file is up to date"
     fi

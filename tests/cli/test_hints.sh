@@ -23,7 +23,7 @@
 # hint must be the command's own or a global one (the root's). Words in CAPITALS, VAR,
 # NAME@VERSION, <...>, [...], ..., %s are placeholders: a placeholder first word
 # ('pdai COMMAND --help') stands for any command, so its options must exist on every
-# command. Hidden commands (__completions, __complete: not in __commands) must exist, as
+# command. Hidden commands (__complete, __commands: not in __commands) must exist, as
 # `pdai __X --help` shows, and their options must appear in that help.
 #
 # A new exclusion is the last resort: rather rephrase the message, or quote the hint.

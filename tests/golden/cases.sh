@@ -21,6 +21,19 @@ golden group-without-subcommand -- node
 golden global-unknown-option -- vendor list --colour
 golden global-unknown-option-json -- --json vendor list --colour
 golden global-group-without-subcommand -- vendor
+# A typo gets a guess from edit distance: a command, a group's command, an option.
+golden global-typo-subcommand -- bureua list
+golden group-typo-subcommand -- node lst
+golden global-typo-option -- vendor list --jsn
+golden global-typo-global-option -- --catalg x.db vendor list
+golden global-unexpected-argument -- vendor list extra
+golden global-option-needs-value -- jobs list --limit
+golden global-option-not-a-number -- jobs list --limit many
+golden global-missing-positional -- gpu type add --weight 1 --price 2
+# Required options show no default in --help.
+golden global-required-no-default -- gpu type add --help
+golden completion-bad-shell -- completion tcsh
+golden completion-no-shell -- completion
 golden global-config-unknown-key --conf bad-key.conf -- vendor list
 golden global-config-bad-value --conf bad-value.conf -- vendor list
 golden global-config-missing --conf missing.conf -- vendor list
