@@ -8,6 +8,7 @@
 #include "cli/command_tree.hpp"
 #include "cli/context.hpp"
 #include "cli/output.hpp"
+#include "cli/parse_errors.hpp"
 
 using namespace pdai;
 
@@ -98,4 +99,44 @@ TEST_CASE("cli: tables align wide characters, and CSV quotes what it must", "[cl
     t.rows.push_back({"a,b", "say \"hi\""});
     cli::Output::print_csv(csv, t);
     CHECK(csv.str() == "CODE,NAME\r\nfin,财政局\r\npolice,x\r\n\"a,b\",\"say \"\"hi\"\"\"\r\n");
+}
+
+TEST_CASE("cli: a typo gets the nearest name, and a stranger word none", "[cli]") {
+    const std::vector<std::string> groups{"algo", "audit", "bureau", "bundle", "node", "quota"};
+    CHECK(cli::nearest("bureua", groups) == "bureau");  // a swap is one edit
+    CHECK(cli::nearest("bundel", groups) == "bundle");
+    CHECK(cli::nearest("nod", groups) == "node");
+    CHECK(cli::nearest("qouta", groups) == "quota");
+    CHECK_FALSE(cli::nearest("xyzzy", groups));
+    CHECK_FALSE(cli::nearest("ab", groups));  // two edits are too many for a short word
+    CHECK(cli::nearest("--jsn", {"--json", "--csv", "--catalog"}) == "--json");
+    CHECK_FALSE(cli::nearest("anything", {}));
+}
+
+TEST_CASE("cli: parse errors name the command and say what the option takes", "[cli]") {
+    auto problem = [](std::vector<std::string> args) {
+        Parsed p;
+        try {
+            p.parse(std::move(args));
+        } catch (const CLI::ParseError& e) {
+            return cli::explain_parse_error(p.app, e);
+        }
+        FAIL("parsed");
+        return cli::UsageProblem{};
+    };
+    auto p = problem({"jobs", "list", "--limit", "many"});
+    CHECK(p.message == "--limit takes a number (N), not 'many'");
+    CHECK(p.help == "see 'pdai jobs list --help'");
+    p = problem({"vendor", "list", "--jsn"});
+    CHECK(p.message == "unknown option '--jsn' for 'pdai vendor list'");
+    CHECK(p.help == "did you mean '--json'? see 'pdai vendor list --help'");
+    p = problem({"bureau", "add", "fin"});
+    CHECK(p.message == "missing --name, which 'pdai bureau add' needs");
+}
+
+TEST_CASE("cli: --help shows no default for an option that must be given", "[cli]") {
+    Parsed p;
+    const std::string help = p.app.get_subcommand("gpu")->get_subcommand("type")->get_subcommand("add")->help();
+    CHECK(help.find("--weight FLOAT REQUIRED") != std::string::npos);
+    CHECK(help.find("=0 REQUIRED") == std::string::npos);
 }
