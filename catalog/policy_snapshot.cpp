@@ -53,6 +53,7 @@ BureauById load_bureaus(Db& db, policy::Snapshot& snap) {
         b.active = s.i64(4) != 0;
         b.period = period_kind(s.is_null(5) ? "month" : s.text(5));
         b.budget_cuh = s.is_null(6) ? 0.0 : s.f64(6);
+        b.has_quota = !s.is_null(6);
         if (!s.is_null(7)) b.max_gpus = to_int(s.i64(7));
         if (!s.is_null(8)) b.max_time_minutes = to_int(s.i64(8));
         auto [it, inserted] = snap.by_account.emplace(b.account, std::move(b));

@@ -484,7 +484,8 @@ Outcome QuotaGate::modify_kept(const ModifyRequest& m, Kept& kept) {
     Decision& d = o.decision;
     d = evaluate_without(kept.account, kept.cuh, kept.gpus, policy::build_request(next));
     const bool same_bureau = d.account.empty() || d.account == kept.account;
-    const bool budget_refusal = d.reason == Reason::over_budget || d.reason == Reason::over_gpu_cap;
+    const bool budget_refusal =
+        d.reason == Reason::over_budget || d.reason == Reason::no_quota || d.reason == Reason::over_gpu_cap;
     if (d.verdict == Verdict::refuse) {
         if (budget_refusal && same_bureau && d.bound_cuh <= kept.cuh + policy::kEpsilonCuh &&
             d.concurrent_gpus <= kept.gpus) {

@@ -499,6 +499,7 @@ private:
         const double gpu_hours = static_cast<double>(tasks) * gpus_.count * (limit / 60.0);
         d_.bound_cuh = gpu_hours * type->weight;
         d_.cost_cny = gpu_hours * type->price_cny;
+        if (!b.has_quota && d_.bound_cuh > kEpsilonCuh) return no_quota(b);
         if (!(d_.bound_cuh <= d_.remaining_cuh + kEpsilonCuh)) return over_budget(b);
 
         if (b.max_gpus && b.active_gpus + d_.concurrent_gpus > *b.max_gpus) return over_cap(b);
@@ -645,6 +646,14 @@ private:
     }
 
     [[gnu::cold, gnu::noinline]]
+    Done no_quota(const Bureau& b) {
+        // Not "0 CUH left, wait for the budget to renew": nothing will renew until a quota exists.
+        return refuse(Reason::no_quota, bureau_name(b) + " has no quota, so it cannot run GPU jobs (this one needs " +
+                                            need_text() + "); ask the platform admin to set one ('pdai quota set " +
+                                            ascii_safe(b.code) + " --budget CUH')");
+    }
+
+    [[gnu::cold, gnu::noinline]]
     Done over_cap(const Bureau& b) {
         const std::int64_t cap = *b.max_gpus;
         std::string text = bureau_name(b) + " may hold at most " + gpus_text(cap) + " at once; ";
@@ -752,6 +761,7 @@ std::string_view to_string(Decision::Reason r) noexcept {
         case Reason::no_time_limit: return "no_time_limit";
         case Reason::time_over_max: return "time_over_max";
         case Reason::over_budget: return "over_budget";
+        case Reason::no_quota: return "no_quota";
         case Reason::over_gpu_cap: return "over_gpu_cap";
         case Reason::no_inventory: return "no_inventory";
         case Reason::internal_error: return "internal_error";

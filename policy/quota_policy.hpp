@@ -67,6 +67,7 @@ struct Bureau {
     bool active = true;
     PeriodKind period = PeriodKind::month;
     double budget_cuh = 0.0;                     // per period
+    bool has_quota = true;                       // false: no 'pdai quota set' yet, GPU jobs refused
     std::optional<int> max_gpus;                 // concurrent GPUs; none = no cap
     std::optional<int> max_time_minutes;         // longest time limit; none = no cap
     std::vector<std::string> allowed_gpu_types;  // empty = every known type
@@ -177,6 +178,7 @@ struct Decision {
         no_time_limit,
         time_over_max,
         over_budget,
+        no_quota,  // the bureau has no quota yet: no budget to charge a GPU job to
         over_gpu_cap,
         no_inventory,    // an exclusive job, and no node inventory (or a stale one) to price it
         internal_error,  // evaluate() caught an exception (out of memory)

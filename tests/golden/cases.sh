@@ -438,6 +438,9 @@ golden write-bureau-set -- bureau set tax --name 税务总局
 golden write-bureau-set-json -- --json bureau set old --active
 golden write-bureau-member-add -- bureau member add tax frank
 golden write-bureau-member-add-json -- --json bureau member add tax grace --role admin
+# A bureau without a quota: its own reason, not "0 CUH left ... wait for the budget to renew".
+golden write-quota-check-no-quota -- quota check tax --gpus a100:1 --time 1h --user frank
+golden write-quota-check-no-quota-json -- --json quota check tax --gpus a100:1 --time 1h --user frank
 golden write-bureau-member-remove -- bureau member remove tax frank
 golden write-bureau-member-remove-json -- --json bureau member remove tax grace
 golden write-bureau-remove -- bureau remove water
