@@ -80,6 +80,16 @@ BackedUp backup_catalog(const Context& ctx, const BackupRequest& r) {
 }
 
 Restored restore_catalog(const Context& ctx, const std::string& src) {
+    // Checked here rather than by the parser, so that a missing backup is a not-found (exit 4)
+    // in pdai's own words, in --json's error form too.
+    std::error_code ec;
+    const auto type = std::filesystem::status(src, ec).type();
+    if (type == std::filesystem::file_type::not_found)
+        throw Error(Errc::not_found, "no backup file '" + src + "'",
+                    "name a file that 'pdai catalog backup' wrote (with --dir: DIR/catalog-<UTC time>.db)");
+    if (type == std::filesystem::file_type::directory)
+        throw Error(Errc::usage, "'" + src + "' is a directory, not a backup file",
+                    "name one of the files in it that 'pdai catalog backup --dir' wrote");
     // The checkpoints of the catalog being replaced: the key file has moved past the
     // backup's, and the restored catalog must carry them to stay on the key chain.
     std::vector<catalog::SavedCheckpoint> replaced;

@@ -104,7 +104,8 @@ void set_catalog_command(CLI::App& app, Context& ctx) {
     auto* restore = grp->add_subcommand(
         "restore", "Replace the catalog with backup SRC, after checking SRC's integrity");
     auto src = std::make_shared<std::string>();
-    restore->add_option("SRC", *src, "Backup file to restore")->required()->check(CLI::ExistingFile);
+    // Not CLI::ExistingFile: app::restore_catalog says "no backup file" itself (exit 4).
+    restore->add_option("SRC", *src, "Backup file to restore")->required()->type_name("FILE");
     on_run(restore, ctx, [&ctx, src] {
         const auto r = app::restore_catalog(ctx.app, *src);
         ctx.out.done("restored " + r.catalog + " from " + r.source, r);

@@ -34,7 +34,7 @@ bool locale_is_utf8() {
     return false;
 }
 
-std::string text_chart(const Bars& bars, int width, bool unicode, const std::string& unit) {
+std::string text_chart(const Bars& bars, int width, bool unicode, const std::string& unit, int decimals) {
     static constexpr std::string_view kEighths[] = {"", "\u258f", "\u258e", "\u258d",
                                                     "\u258c", "\u258b", "\u258a", "\u2589"};
     std::size_t label_w = 0;
@@ -52,7 +52,7 @@ std::string text_chart(const Bars& bars, int width, bool unicode, const std::str
             bar.assign(static_cast<std::size_t>(std::lround(cells)), '#');
         }
         out += label + std::string(label_w - label.size() + 1, ' ') + "|" + bar + " " +
-               fmt_number(value) + " " + unit + "\n";
+               fmt_number(value, decimals) + " " + unit + "\n";
     }
     return out;
 }
@@ -71,7 +71,7 @@ std::string html_escape(const std::string& s) {
     return out;
 }
 
-std::string svg_chart(const Bars& bars, const std::string& unit) {
+std::string svg_chart(const Bars& bars, const std::string& unit, int decimals) {
     const int row = 28, label_w = 220, bar_w = 420, h = std::max<int>(1, static_cast<int>(bars.size())) * row + 10;
     const double top = max_value(bars);
     std::string s = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
@@ -85,7 +85,7 @@ std::string svg_chart(const Bars& bars, const std::string& unit) {
         s += "<rect x=\"" + std::to_string(label_w) + "\" y=\"" + std::to_string(y + 4) +
              "\" width=\"" + std::to_string(std::max(w, 1)) + "\" height=\"18\" fill=\"#2b6cb0\"/>\n";
         s += "<text x=\"" + std::to_string(label_w + w + 6) + "\" y=\"" + std::to_string(y + 18) +
-             "\">" + fmt_number(value) + " " + html_escape(unit) + "</text>\n";
+             "\">" + fmt_number(value, decimals) + " " + html_escape(unit) + "</text>\n";
         y += row;
     }
     return s + "</svg>\n";

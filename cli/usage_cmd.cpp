@@ -72,7 +72,7 @@ void run_report(Context& ctx, const ReportOpts& o) {
             for (const auto& k : g.keys) label += (label.empty() ? "" : " / ") + k;
             bars.emplace_back(label.empty() ? "total" : label, g.figures.cuh);
         }
-        std::cout << '\n' << text_chart(bars, 40, locale_is_utf8(), "CUH");
+        std::cout << '\n' << text_chart(bars, 40, locale_is_utf8(), "CUH", 3);  // as the table's CUH
     }
 }
 

@@ -72,7 +72,7 @@ std::string statement_html(const Statement& s) {
     const std::string title = "GPU usage statement " + s.period.label + " - " + s.bureau.code;
     Bars bars;
     for (const auto& g : s.by_algorithm) bars.emplace_back(g.keys.at(0), g.figures.cuh);
-    std::string h = "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
+    std::string h = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>" +
                     html_escape(title) + "</title>\n<style>\n"
                     "body{font-family:sans-serif;margin:2em;color:#1a202c;background:#fff}\n"
                     "h1{font-size:1.5em;border-bottom:3px solid #2b6cb0}\n"
@@ -93,7 +93,8 @@ std::string statement_html(const Statement& s) {
     row("GPU-hours", "total-gpu-hours", fmt_number(s.total.gpu_hours, 3));
     row("Cost (CNY)", "total-cost", fmt_number(s.total.cost_cny, 2));
     row("Jobs", "total-jobs", std::to_string(s.total.jobs));
-    h += "</table>\n<h2>CUH by algorithm</h2>\n" + svg_chart(bars, "CUH");
+    // The chart's figures are the CUH column of "By algorithm": the same 3 decimals.
+    h += "</table>\n<h2>CUH by algorithm</h2>\n" + svg_chart(bars, "CUH", 3);
     h += "<h2>By algorithm</h2>\n" + html_table(groups_table("Algorithm", s.by_algorithm));
     h += "<h2>By GPU type</h2>\n" + html_table(groups_table("GPU type", s.by_gpu_type));
     h += "<h2>Top jobs</h2>\n" + html_table(top_table(s));

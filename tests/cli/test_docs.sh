@@ -8,7 +8,12 @@
 #   (b) completions/ holds exactly what `pdai completion SHELL` prints now;
 #   (c) every man page renders without warnings (groff -ww, mandoc -Tlint);
 #   (d) the bash completion completes commands, options, files and catalog names, the fish
-#       one too, and the zsh one loads.
+#       one too, and the zsh one loads;
+#   (e) every exit status a pdai*.1 page's EXIT STATUS names is 0 or a code of the Errc
+#       table in common/error.hpp, or, on the pages of commands that wait for jobs (those
+#       with --wait, and `jobs wait`), a job's exit code as --wait gives it, each for the
+#       way it ended (pdai-run(1): 143 when cancelled while it ran, 130 only before it started);
+#   (f) every page renders to UTF-8 with no trademark sign (\(tm where \(mu, ×, was meant).
 #
 # Man page conventions that (a) relies on: each command has a .SS heading that starts with
 # "pdai <command path>" (e.g. .SS "pdai bureau add \fICODE\fR"), and each of its options is
@@ -420,6 +425,148 @@ expect_fish "pdai bureau member add fin --role " "admin member"
 expect_fish "pdai quota set fin --gpu-types t4," "t4,a100 t4,all"
 unset PDAI_CATALOG
 expect_fish "pdai --catalog $catalog gpu type set " "a100 t4"
+
+# ----------------------------------------------------------------------------------------
+# (e) the exit statuses the pages name exist
+echo "== (e) EXIT STATUS sections name real exit codes"
+cat >"$tmp/check_exit.pl" <<'PERL'
+use strict;
+use warnings;
+use JSON::PP;
+
+my ($json_file, $mandir, $error_hpp) = @ARGV;
+my $tree = do { local $/; open my $f, '<', $json_file or die "$json_file: $!"; decode_json(<$f>) };
+my @problems;
+
+# The codes pdai exits with: 0 and the values of enum class Errc.
+my %errc = (0 => 'success');
+{
+    open my $f, '<', $error_hpp or die "$error_hpp: $!";
+    my $src = do { local $/; <$f> };
+    my ($body) = $src =~ /enum\s+class\s+Errc\b[^{]*\{(.*?)\};/s or die "$error_hpp: no enum class Errc\n";
+    $body =~ s{//[^\n]*}{}g;
+    $errc{$2} = $1 while $body =~ /(\w+)\s*=\s*(\d+)/g;
+}
+die "$error_hpp: found no Errc values\n" if keys %errc < 2;
+
+# A job's own exit code as --wait gives it (jobs/job_state.cpp, the local supervisor and
+# Slurm's records), with what the page must say it is for: a page that says 130 for any
+# cancel, or 143 for something other than one, fails.
+my %job = (
+    124 => 'time limit',
+    126 => 'differed|not started',
+    130 => 'cancelled before it started',
+    137 => 'out of memory|SIGKILL',
+    143 => 'cancel',
+);
+
+# The groups whose commands wait for jobs, from the command tree: their pages may name them.
+my %waits;
+sub walk {
+    my $n = shift;
+    my $wait = grep { $_ eq '--wait' } map { @{ $_->{names} } } @{ $n->{options} };
+    $waits{ (split / /, $n->{path})[0] } = 1 if $n->{path} ne '' && ($wait || $n->{path} =~ / wait$/);
+    walk($_) for @{ $n->{subcommands} };
+}
+walk($tree);
+
+sub plain {  # one roff source line as words, as the man page shows it
+    my $s = shift;
+    $s =~ s/^\.\s*[A-Za-z]+\s*//;
+    $s =~ s/\\f(\[[^\]]*\]|\(..|.)//g;
+    $s =~ s/\\\(..|\\\[[^\]]*\]/ /g;
+    $s =~ s/\\-/-/g;
+    $s =~ s/\\&|\\\s//g;
+    $s =~ s/"//g;
+    return $s;
+}
+
+my $checked = 0;
+opendir my $d, $mandir or die "$mandir: $!";
+for my $name (sort grep { /^pdai.*\.1$/ } readdir $d) {
+    open my $f, '<', "$mandir/$name" or die "$mandir/$name: $!";
+    my @lines = grep { !/^\.\\"/ } <$f>;
+    chomp @lines;
+    my ($in, @section) = (0);
+    for (@lines) {
+        if (/^\.SH\b/) { $in = plain($_) eq 'EXIT STATUS'; next; }
+        push @section, $_ if $in;
+    }
+    next unless @section;
+    my ($group) = $name =~ /^pdai-([a-z]+)\.1$/;
+    my $waits = defined $group && $waits{$group};
+    # Codes are read conservatively: the tag of an item (.TP then ".B 3"), and in running
+    # text a number that starts a clause, "N for|when|on|after ...", "128 plus the signal".
+    my (@found, $text);
+    for (my $i = 0; $i < @section; $i++) {
+        if ($section[$i] =~ /^\.TP\b/ && $i + 1 < @section && plain($section[$i + 1]) =~ /^\s*(\d+)\s*$/) {
+            push @found, [ $1, '' ];
+            $i++;
+            next;
+        }
+        $text .= ' ' . plain($section[$i]);
+    }
+    $text //= '';
+    $text =~ s/\s+/ /g;
+    while ($text =~ /(?:^|[;,(:.]|\b(?:also|and|or|then|status|exits?))\s*(\d+)\s+(for|when|on|after|plus)\b((?:(?![,;()]|\.\s).)*)/g) {
+        push @found, [ $2 eq 'plus' ? "$1+N" : $1, "$2$3" ];
+    }
+    my (@ok, @job);
+    for my $f (@found) {
+        my ($code, $clause) = @$f;
+        if ($code eq '128+N' && $waits) { push @job, $code; next; }
+        if (exists $job{$code} && $waits) {
+            if ($clause =~ /$job{$code}/) { push @job, $code; next; }
+            push @problems, "man/$name: EXIT STATUS says $code $clause; a job exits $code only for "
+              . "/$job{$code}/";
+            next;
+        }
+        if ($code =~ /^\d+$/ && exists $errc{$code}) { push @ok, $code; next; }
+        push @problems, "man/$name: EXIT STATUS names exit status $code ($code $clause), which is no code of "
+          . "Errc in common/error.hpp" . ($waits ? " nor a job's exit code" : '');
+    }
+    my $as = join ' ', map { "as $_" } $text =~ /\bAs (pdai-[a-z]+) ?\(\d\)/g;
+    my $list = sub { my %u = map { $_ => 1 } @_; join ' ', sort { ($a =~ /(\d+)/)[0] <=> ($b =~ /(\d+)/)[0] } keys %u };
+    printf "man/%s: %s%s%s\n", $name, $list->(@ok) || '-', @job ? '; jobs: ' . $list->(@job) : '',
+      $as ? " ($as)" : '';
+    push @problems, "man/$name: EXIT STATUS names no exit code (read it: the check found none)"
+      unless @found || $as;
+    $checked++;
+    # pdai-run(1) is where --wait's codes are listed: a cancelled job's 143 must be there.
+    push @problems, "man/$name: EXIT STATUS does not say that a cancelled job exits 143"
+      if $name eq 'pdai-run.1' && !grep { $_->[0] eq '143' && $_->[1] =~ /cancel/ } @found;
+}
+printf "%d pages checked against exit codes %s (%s); job exit codes on the pages of %s\n", $checked,
+  join(' ', sort { $a <=> $b } keys %errc), 'common/error.hpp', join(' ', sort keys %waits);
+print "WRONG: $_\n" for @problems;
+exit(@problems || !$checked ? 1 : 0);
+PERL
+if perl "$tmp/check_exit.pl" "$tmp/commands.json" "$src/man" "$src/common/error.hpp"; then
+    ok "every exit status in the man pages is one pdai or a job exits with"
+else
+    fail "man pages name exit statuses that do not exist (see WRONG above)"
+fi
+
+# ----------------------------------------------------------------------------------------
+# (f) special characters render as meant
+echo "== (f) man pages render to UTF-8 without a trademark sign"
+for page in "${pages[@]}"; do
+    name=man/$(basename "$page")
+    bad=
+    for how in groff mandoc; do
+        if [[ $how == groff ]]; then
+            text=$(groff -man -Tutf8 -ww "$page" 2>/dev/null)
+        else
+            text=$(mandoc -Tutf8 "$page" 2>/dev/null)
+        fi
+        text=$(sed -e 's/\x1b\[[0-9;]*m//g' -e 's/.\x08//g' <<<"$text")  # no bold or colour
+        [[ -n $text ]] || bad+=" $how rendered nothing;"
+        [[ $text == *™* || $text == *"(tm)"* ]] && bad+=" $how shows a trademark sign;"
+        # \(mu is the multiplication sign: where the source has one, the page shows ×.
+        grep -q '\\(mu' "$page" && [[ $text != *×* ]] && bad+=" $how shows no × for \\(mu;"
+    done
+    if [[ -n $bad ]]; then fail "$name:$bad"; else ok "$name renders to UTF-8 without ™"; fi
+done
 
 echo
 if ((failures)); then

@@ -54,6 +54,7 @@ golden catalog-backup-dir -- --json catalog backup --dir backups/rotating --keep
 golden catalog-backup-no-dest -- catalog backup
 golden catalog-backup-dir-and-dest -- catalog backup x.db --dir backups
 golden catalog-restore-missing -- catalog restore backups/none.db
+golden catalog-restore-missing-json -- --json catalog restore backups/none.db
 golden catalog-restore-damaged -- catalog restore truncated.db
 golden catalog-restore-damaged-json -- --json catalog restore truncated.db
 golden catalog-missing -- --catalog none.db vendor list
