@@ -624,3 +624,26 @@ TEST_CASE("snapshot helpers", "[policy][engine]") {
     CHECK(to_string(Reason::over_budget) == "over_budget");
     CHECK(to_string(Verdict::exempt) == "exempt");
 }
+
+TEST_CASE("a bureau without a quota is refused GPU jobs for that reason, not for a spent budget",
+          "[policy][engine]") {
+    Snapshot snap = fixture();
+    auto& edu = snap.by_account.at("edu");
+    edu.has_quota = false;
+    edu.budget_cuh = 0;  // as the catalog loads a bureau without a quotas row
+    JobRequest job;
+    job.account = "edu";
+    job.user = "carol";
+    job.gpus = GpuAsk{1, "t4"};
+    job.time_limit_minutes = 60;
+    const Decision d = evaluate(snap, settings(Variant::base), job);
+    CHECK(d.verdict == Verdict::refuse);
+    CHECK(d.reason == Reason::no_quota);
+    CHECK(d.message.find("has no quota") != std::string::npos);
+    CHECK(d.message.find("'pdai quota set EDU --budget CUH'") != std::string::npos);
+    CHECK(d.message.find("renew") == std::string::npos);
+    CHECK(to_string(Reason::no_quota) == "no_quota");
+    // A job without GPUs costs nothing and stays admitted.
+    job.gpus = GpuAsk{};
+    CHECK(evaluate(snap, settings(Variant::base), job).verdict == Verdict::admit);
+}
