@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
 
 #include "common/error.hpp"
@@ -93,6 +94,19 @@ CLI::Validator one_of(const std::vector<std::string>& names, std::function<bool(
             return "'" + v + "' is not one of: " + shown;
         },
         "{" + list + "}");
+}
+
+CLI::Validator at_least(long long floor) {
+    return CLI::Validator(
+        [floor](std::string& v) -> std::string {
+            char* end = nullptr;
+            errno = 0;
+            const long long n = std::strtoll(v.c_str(), &end, 10);
+            if (v.empty() || *end != '\0' || errno == ERANGE) return {};
+            if (n >= floor) return {};
+            return "takes " + std::to_string(floor) + " or more, not '" + v + "'";
+        },
+        "");
 }
 
 CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string& description) {

@@ -46,6 +46,10 @@ CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string
 CLI::Validator one_of(const std::vector<std::string>& names,
                       std::function<bool(const std::string&)> accepts = {});
 
+// A count with a floor: "--limit: takes 0 or more, not '-1'". A value that is no number is
+// left to the conversion, which says so.
+CLI::Validator at_least(long long floor);
+
 inline constexpr const char* kDescription =
     "pdai: run algorithms, training and batch inference on the shared GPU cluster,\n"
     "within each bureau's budget. See pdai(1).";

@@ -168,7 +168,10 @@ void set_jobs_command(CLI::App& app, Context& ctx) {
     list->add_option("--user", lo->user, "Only jobs this user submitted")->type_name("USER");
     list->add_option("--since", lo->since, "Submitted at or after: a date, a date-time (UTC) or an age like 7d")
         ->type_name("WHEN");
-    list->add_option("--limit", lo->limit, "At most N jobs (0: all)")->type_name("N")->capture_default_str();
+    list->add_option("--limit", lo->limit, "At most N jobs (0: all)")
+        ->type_name("N")
+        ->check(at_least(0))
+        ->capture_default_str();
     on_run(list, ctx, [&ctx, lo] { run_list(ctx, *lo); });
 
     auto ref = std::make_shared<std::string>();

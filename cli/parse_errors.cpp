@@ -150,9 +150,9 @@ UsageProblem explain_parse_error(const CLI::App& app, const CLI::ParseError& e) 
         p.message = name + " needs " + value_kind(find_option(path, name));
     } else if (what.size() > 12 && what.compare(what.size() - 12, 12, " is required") == 0) {
         p.message = "missing " + what.substr(0, what.size() - 12) + ", which '" + command + "' needs";
-    } else if (const auto colon = what.find(": "); colon != std::string::npos && what.rfind('-', 0) == 0) {
-        // A validator's own text: "--backend: 'foo' is not one of: slurm local"
-        p.message = what;
+    } else if (const auto takes = what.find(": takes "); takes != std::string::npos) {
+        // at_least(): "--limit: takes 0 or more, not '-1'" reads as the conversion's wording.
+        p.message = what.substr(0, takes) + what.substr(takes + 1);
     }
     return p;
 }

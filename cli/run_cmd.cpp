@@ -178,7 +178,7 @@ void common_options(CLI::App* cmd, RunOpts& o) {
         ->type_name("BUREAU");
     cmd->add_option("--gpus", r.gpus, "GPUs per node: N (the bundle's GPU type), TYPE:N, or any:N")
         ->type_name("[TYPE:]N");
-    cmd->add_option("--cpus", r.cpus, "CPUs per task (default: the bundle's)")->type_name("N");
+    cmd->add_option("--cpus", r.cpus, "CPUs per task (default: the bundle's)")->type_name("N")->check(at_least(1));
     cmd->add_option("--mem", r.mem, "Memory per node, e.g. 16G (default: the bundle's)")->type_name("SIZE");
     cmd->add_option("--time", r.time, "Time limit, e.g. 2h, 90m, 1-00:00:00 (default: the bundle's)")
         ->type_name("DUR");
@@ -215,7 +215,9 @@ void set_run_commands(CLI::App& app, Context& ctx) {
     t->add_option("--dataset", train->req.job.dataset, "Training data (a file or directory)")
         ->type_name("PATH")
         ->required();
-    t->add_option("--nodes", train->req.job.nodes, "Nodes (one task each; default 1)")->type_name("N");
+    t->add_option("--nodes", train->req.job.nodes, "Nodes (one task each; default 1)")
+        ->type_name("N")
+        ->check(at_least(1));
     t->add_option("--register-as", train->req.job.register_as,
                   "Register the model directory as NAME@VERSION once the job completes ('pdai sync')")
         ->type_name("NAME@VERSION");
@@ -228,9 +230,11 @@ void set_run_commands(CLI::App& app, Context& ctx) {
         ->type_name("SPEC")
         ->required();
     i->add_option("--shard-size", infer->req.job.shard_size, "Inputs per shard (default: the bundle's, else 100)")
-        ->type_name("N");
+        ->type_name("N")
+        ->check(at_least(1));
     i->add_option("--max-parallel", infer->req.job.max_parallel, "At most K shards at once (Slurm's %K)")
-        ->type_name("K");
+        ->type_name("K")
+        ->check(at_least(1));
     i->add_flag("--resume", infer->req.resume,
                 "With --idempotency-key: resubmit only the shards of that batch that failed or never ran");
     on_run(i, ctx, [&ctx, infer] { run_submit(ctx, *infer, jobs::Kind::infer); });

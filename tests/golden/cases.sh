@@ -378,6 +378,8 @@ golden jobs-list-json -- --json jobs list
 golden jobs-list-csv -- --csv jobs list
 golden jobs-list-bureau -- jobs list --bureau fin
 golden jobs-list-state -- jobs list --state failed,timeout
+golden jobs-list-negative-limit -- jobs list --limit -1
+golden infer-zero-shard-size -- infer hanwen-ocr --inputs x --shard-size 0
 golden jobs-list-state-json -- --json jobs list --state cancelled
 golden jobs-list-user -- jobs list --user carol
 golden jobs-list-since -- jobs list --since 2024-10-15
