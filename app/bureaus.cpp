@@ -21,7 +21,7 @@ BureauDetail show_bureau(const Context& ctx, const std::string& code) {
     return d;
 }
 
-catalog::Bureau set_bureau(const Context& ctx, const std::string& code, const catalog::BureauChange& change) {
+catalog::Updated<catalog::Bureau> set_bureau(const Context& ctx, const std::string& code, const catalog::BureauChange& change) {
     auto c = ctx.open_catalog(true);
     return c.write([&] { return catalog::set_bureau(c, code, change); });
 }

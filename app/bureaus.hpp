@@ -24,7 +24,7 @@ struct BureauDetail {
 };
 BureauDetail show_bureau(const Context& ctx, const std::string& code);
 
-catalog::Bureau set_bureau(const Context& ctx, const std::string& code, const catalog::BureauChange& change);
+catalog::Updated<catalog::Bureau> set_bureau(const Context& ctx, const std::string& code, const catalog::BureauChange& change);
 void remove_bureau(const Context& ctx, const std::string& code);
 
 struct AddMember {

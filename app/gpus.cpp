@@ -84,7 +84,7 @@ std::vector<catalog::GpuType> list_gpu_types(const Context& ctx) {
     return catalog::list_gpu_types(c);
 }
 
-catalog::GpuType set_gpu_type(const Context& ctx, const SetGpuType& r) {
+catalog::Updated<catalog::GpuType> set_gpu_type(const Context& ctx, const SetGpuType& r) {
     catalog::GpuTypeChange ch{r.weight, r.price_cny, r.vendor, {}, r.match};
     if (r.memory_gib) ch.memory_mib = *r.memory_gib * 1024;
     auto c = ctx.open_catalog(true);

@@ -30,7 +30,7 @@ struct SetGpuType {
     std::optional<std::string> vendor, match;
     std::optional<std::int64_t> memory_gib;
 };
-catalog::GpuType set_gpu_type(const Context& ctx, const SetGpuType& r);
+catalog::Updated<catalog::GpuType> set_gpu_type(const Context& ctx, const SetGpuType& r);
 
 // True when this pdai was built with CUDA (else probe finds nothing, bench and check refuse).
 bool cuda_built() noexcept;

@@ -17,6 +17,18 @@
 #include "app/usage.hpp"
 #include "jobs/status.hpp"
 
+namespace pdai::catalog {
+
+// The row after a 'set', with "changed": false when it already had those values. (Here, not
+// in catalog/, as every result's JSON; in catalog's namespace, where lookup finds it.)
+template <class T>
+void to_json(nlohmann::json& j, const Updated<T>& u) {
+    j = u.value;
+    j["changed"] = u.changed;
+}
+
+}  // namespace pdai::catalog
+
 namespace pdai::app {
 
 void to_json(nlohmann::json& j, const BureauDetail& d);

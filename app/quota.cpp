@@ -47,7 +47,7 @@ std::vector<std::string> split_types(const std::string& v) {
 
 }  // namespace
 
-catalog::Quota set_quota(const Context& ctx, const SetQuota& r) {
+catalog::Updated<catalog::Quota> set_quota(const Context& ctx, const SetQuota& r) {
     catalog::QuotaChange ch;
     ch.period = r.period;
     ch.budget_cuh = r.budget_cuh;

@@ -20,7 +20,7 @@ struct SetQuota {
     std::optional<std::string> period, max_gpus, max_time, gpu_types;  // as typed: "none", "all"
     std::optional<double> budget_cuh;
 };
-catalog::Quota set_quota(const Context& ctx, const SetQuota& r);
+catalog::Updated<catalog::Quota> set_quota(const Context& ctx, const SetQuota& r);
 
 // A quota with where its bureau stands now.
 struct QuotaStanding {

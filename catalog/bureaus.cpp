@@ -76,9 +76,12 @@ Bureau get_bureau(Catalog& c, const std::string& code) {
                 "list bureaus with 'pdai bureau list'");
 }
 
-Bureau set_bureau(Catalog& c, const std::string& code, const BureauChange& change) {
+Updated<Bureau> set_bureau(Catalog& c, const std::string& code, const BureauChange& change) {
     Bureau before = get_bureau(c, code);
     if (change.display_name) validate_display_name("bureau display name", *change.display_name);
+    if ((!change.display_name || *change.display_name == before.display_name) &&
+        (!change.active || *change.active == before.active))
+        return {std::move(before), false};
     auto s = db_of(c).prepare(
         "UPDATE bureaus SET display_name = coalesce(?, display_name), "
         "active = coalesce(?, active) WHERE id = ?");
@@ -88,7 +91,7 @@ Bureau set_bureau(Catalog& c, const std::string& code, const BureauChange& chang
     Bureau after = get_bureau(c, code);
     nlohmann::json jb = before, ja = after;
     audit(c, "bureau.set", "bureau", code, &jb, &ja);
-    return after;
+    return {std::move(after), true};
 }
 
 void remove_bureau(Catalog& c, const std::string& code) {

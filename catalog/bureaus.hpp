@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/updated.hpp"
+
 namespace pdai::catalog {
 
 class Catalog;
@@ -38,7 +40,7 @@ Bureau add_bureau(Catalog& c, const std::string& code, const std::string& displa
 std::vector<Bureau> list_bureaus(Catalog& c, bool include_inactive = true);
 std::optional<Bureau> find_bureau(Catalog& c, const std::string& code);
 Bureau get_bureau(Catalog& c, const std::string& code);  // not_found if unknown
-Bureau set_bureau(Catalog& c, const std::string& code, const BureauChange& change);
+Updated<Bureau> set_bureau(Catalog& c, const std::string& code, const BureauChange& change);
 // Refused (conflict) while jobs, ledger rows or nodes refer to the bureau: deactivate it.
 void remove_bureau(Catalog& c, const std::string& code);
 

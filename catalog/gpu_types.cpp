@@ -88,13 +88,19 @@ GpuType get_gpu_type(Catalog& c, const std::string& name) {
                 "list GPU types with 'pdai gpu type list'");
 }
 
-GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& ch) {
+Updated<GpuType> set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& ch) {
     GpuType before = get_gpu_type(c, name);
     if (ch.weight) validate_weight(*ch.weight);
     if (ch.price_cny) validate_price(*ch.price_cny);
     if (ch.vendor && !ch.vendor->empty()) validate_identifier("GPU vendor", *ch.vendor);
     validate_memory(ch.memory_mib);
     if (ch.match && !ch.match->empty()) validate_match_pattern(*ch.match);
+    const std::optional<std::string> pattern =
+        ch.match && !ch.match->empty() ? ch.match : std::optional<std::string>{};
+    if ((!ch.weight || *ch.weight == before.weight) && (!ch.price_cny || *ch.price_cny == before.price_cny) &&
+        (!ch.vendor || *ch.vendor == before.vendor) && (!ch.memory_mib || ch.memory_mib == before.memory_mib) &&
+        (!ch.match || pattern == before.match))
+        return {std::move(before), false};
     auto s = db_of(c).prepare(
         "UPDATE gpu_types SET weight = coalesce(?, weight), price_cny = coalesce(?, price_cny), "
         "vendor = coalesce(?, vendor), memory_mib = coalesce(?, memory_mib), updated_at = ? "
@@ -103,14 +109,12 @@ GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& c
     s.bind(5, now_unix()).bind(6, before.id).run();
     if (ch.match) {
         auto m = db_of(c).prepare("UPDATE gpu_types SET match_pattern = ? WHERE id = ?");
-        std::optional<std::string> pattern;
-        if (!ch.match->empty()) pattern = *ch.match;
         m.bind(1, pattern).bind(2, before.id).run();
     }
     GpuType after = get_gpu_type(c, name);
     nlohmann::json jb = before, ja = after;
     audit(c, "gpu_type.set", "gpu_type", name, &jb, &ja);
-    return after;
+    return {std::move(after), true};
 }
 
 void to_json(nlohmann::json& j, const GpuType& t) {

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/updated.hpp"
+
 namespace pdai::catalog {
 
 class Catalog;
@@ -36,7 +38,7 @@ GpuType add_gpu_type(Catalog& c, const std::string& name, double weight, double 
 std::vector<GpuType> list_gpu_types(Catalog& c);
 std::optional<GpuType> find_gpu_type(Catalog& c, const std::string& name);
 GpuType get_gpu_type(Catalog& c, const std::string& name);
-GpuType set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& change);
+Updated<GpuType> set_gpu_type(Catalog& c, const std::string& name, const GpuTypeChange& change);
 
 void validate_weight(double w);
 void validate_price(double p);

@@ -34,6 +34,15 @@ std::optional<Quota> read_quota(Catalog& c, const Bureau& b) {
                  allowed_types(c, b.id), s.i64(4), s.text(5)};
 }
 
+// Whether `names` (checked to exist) are the types `current` already allows, in any order.
+bool same_types(Catalog& c, const std::vector<std::string>& names, const std::vector<std::string>& current) {
+    std::vector<std::string> wanted;
+    for (const auto& name : names) wanted.push_back(get_gpu_type(c, name).name);
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    return wanted == current;  // allowed_types() reads them sorted
+}
+
 }  // namespace
 
 void validate_period(const std::string& p) {
@@ -46,7 +55,7 @@ void validate_budget(double cuh) {
         throw Error(Errc::usage, "budget must be zero or a positive number of compute-unit-hours");
 }
 
-Quota set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
+Updated<Quota> set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
     Bureau b = get_bureau(c, code);
     std::optional<Quota> before = read_quota(c, b);
     if (ch.period) validate_period(*ch.period);
@@ -63,6 +72,10 @@ Quota set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
     if (ch.budget_cuh) q.budget_cuh = *ch.budget_cuh;
     if (ch.max_gpus) q.max_gpus = *ch.max_gpus;
     if (ch.max_time_minutes) q.max_time_minutes = *ch.max_time_minutes;
+    if (before && q.period == before->period && q.budget_cuh == before->budget_cuh &&
+        q.max_gpus == before->max_gpus && q.max_time_minutes == before->max_time_minutes &&
+        (!ch.gpu_types || same_types(c, *ch.gpu_types, before->gpu_types)))
+        return {std::move(*before), false};
     q.updated_at = now_unix();
     q.updated_by = c.actor();
 
@@ -93,7 +106,7 @@ Quota set_quota(Catalog& c, const std::string& code, const QuotaChange& ch) {
     } else {
         audit(c, "quota.set", "quota", code, nullptr, &ja);
     }
-    return after;
+    return {std::move(after), true};
 }
 
 std::optional<Quota> find_quota(Catalog& c, const std::string& code) {

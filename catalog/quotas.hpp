@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "catalog/updated.hpp"
+
 namespace pdai::catalog {
 
 class Catalog;
@@ -36,7 +38,7 @@ void validate_period(const std::string& p);
 void validate_budget(double cuh);
 
 // Creates the quota (a budget is then required) or changes it.
-Quota set_quota(Catalog& c, const std::string& bureau, const QuotaChange& change);
+Updated<Quota> set_quota(Catalog& c, const std::string& bureau, const QuotaChange& change);
 std::optional<Quota> find_quota(Catalog& c, const std::string& bureau);
 std::vector<Quota> list_quotas(Catalog& c);
 

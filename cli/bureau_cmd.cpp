@@ -104,8 +104,10 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
         ch.display_name = s->name;
         if (s->active) ch.active = true;
         if (s->inactive) ch.active = false;
-        auto b = app::set_bureau(ctx.app, *code, ch);
-        ctx.out.done("updated bureau " + b.code, b);
+        const auto b = app::set_bureau(ctx.app, *code, ch);
+        ctx.out.done(b.changed ? "updated bureau " + b.value.code
+                               : "bureau " + b.value.code + " already has these values; nothing written",
+                     b);
     });
 
     auto* remove = grp->add_subcommand("remove", "Remove a bureau that has no history");

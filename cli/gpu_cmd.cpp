@@ -1,5 +1,6 @@
 // pdai gpu type add|list|set; the CUDA probe/bench/check are in gpu_device_cmd.cpp.
 #include "app/gpus.hpp"
+#include "app/json.hpp"
 #include "cli/context.hpp"
 #include "cli/gpu_device_cmd.hpp"
 
@@ -39,8 +40,10 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     set->add_option("--match", s->match, "Glob over CUDA device names, e.g. 'NVIDIA H100*' ('' clears)")
         ->type_name("GLOB");
     on_run(set, ctx, [&ctx, s] {
-        auto t = app::set_gpu_type(ctx.app, *s);
-        ctx.out.done("updated GPU type " + t.name, t);
+        const auto t = app::set_gpu_type(ctx.app, *s);
+        ctx.out.done(t.changed ? "updated GPU type " + t.value.name
+                               : "GPU type " + t.value.name + " already has these values; nothing written",
+                     t);
     });
 
     set_gpu_device_commands(*grp, ctx);

@@ -93,10 +93,10 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     set->add_option("--gpu-types", o->gpu_types, "Allowed GPU types, comma-separated, or 'all'")
         ->type_name("T1,T2|all");
     on_run(set, ctx, [&ctx, o] {
-        auto q = app::set_quota(ctx.app, *o);
-        ctx.out.done("quota of " + q.bureau + ": " + fmt_number(q.budget_cuh) + " CUH per " +
-                         q.period,
-                     q);
+        const auto u = app::set_quota(ctx.app, *o);
+        const auto& q = u.value;
+        const std::string text = "quota of " + q.bureau + ": " + fmt_number(q.budget_cuh) + " CUH per " + q.period;
+        ctx.out.done(u.changed ? text : text + " already; nothing written", u);
     });
 
     auto bureau = std::make_shared<std::string>();

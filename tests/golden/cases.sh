@@ -439,6 +439,10 @@ golden write-bureau-add-json -- --json bureau add health --name 卫生局 --acco
 golden write-bureau-add-csv -- --csv bureau add water --name 水务局
 golden write-bureau-set -- bureau set tax --name 税务总局
 golden write-bureau-set-json -- --json bureau set old --active
+# The values it already has: nothing written, and it says so.
+golden write-bureau-set-noop -- bureau set tax --name 税务总局
+golden write-bureau-set-noop-json -- --json bureau set old --active
+golden write-bureau-set-noop-audit-json -- --json audit list --limit 1
 golden write-bureau-member-add -- bureau member add tax frank
 golden write-bureau-member-add-json -- --json bureau member add tax grace --role admin
 # A bureau without a quota: its own reason, not "0 CUH left ... wait for the budget to renew".
@@ -452,9 +456,12 @@ golden write-quota-set -- quota set health --budget 250.5
 golden write-quota-set-json -- --json quota set health --max-gpus 4 --max-time 90m --gpu-types t4
 golden write-quota-set-csv -- --csv quota set health --period quarter
 golden write-quota-set-no-limits-json -- --json quota set health --max-gpus none --max-time none --gpu-types all
+golden write-quota-set-noop -- quota set health --max-gpus none --budget 250.5
+golden write-quota-set-noop-json -- --json quota set health --period quarter --gpu-types all
 golden write-gpu-type-add -- gpu type add l40s --weight 0.8 --price 9.5 --vendor nvidia --memory-gib 48
 golden write-gpu-type-add-json -- --json gpu type add v100 --weight 0.5 --price 6
 golden write-gpu-type-set -- gpu type set v100 --price 5.5
+golden write-gpu-type-set-noop -- gpu type set v100 --price 5.5
 golden write-gpu-type-set-json -- --json gpu type set l40s --match 'NVIDIA L40S*'
 golden write-gpu-weights-apply -- gpu weights --apply
 golden write-gpu-weights-apply-json -- --json gpu weights --apply --metric copy

@@ -94,7 +94,14 @@ TEST_CASE("bureaus and members", "[catalog][bureaus]") {
     CHECK(list_members(c, "fin").size() == 1);
 
     auto b = c.write([&] { return set_bureau(c, "fin", {std::string("财政局（市）"), false}); });
-    CHECK_FALSE(b.active);
+    CHECK(b.changed);
+    CHECK_FALSE(b.value.active);
+    // The same values again write nothing: no update, no audit entry.
+    const auto entries = list_audit(c, {}).size();
+    auto again = c.write([&] { return set_bureau(c, "fin", {std::string("财政局（市）"), false}); });
+    CHECK_FALSE(again.changed);
+    CHECK(again.value.display_name == "财政局（市）");
+    CHECK(list_audit(c, {}).size() == entries);
     CHECK(list_bureaus(c, false).size() == 1);
     CHECK(list_bureaus(c, true).size() == 2);
 
@@ -127,8 +134,10 @@ TEST_CASE("GPU types: weights and prices", "[catalog][gpu_types]") {
     CHECK(error_code_of([&] { add_gpu_type(c, "t4", std::nan(""), 1.0, "", std::nullopt); }) ==
           Errc::usage);
     auto after = c.write([&] { return set_gpu_type(c, "a100", {0.8, std::nullopt, {}, {}, {}}); });
-    CHECK(after.weight == Approx(0.8));
-    CHECK(after.price_cny == Approx(12.5));
+    CHECK(after.changed);
+    CHECK(after.value.weight == Approx(0.8));
+    CHECK(after.value.price_cny == Approx(12.5));
+    CHECK_FALSE(c.write([&] { return set_gpu_type(c, "a100", {0.8, 12.5, {}, {}, {}}); }).changed);
     CHECK(error_code_of([&] { set_gpu_type(c, "h100", {}); }) == Errc::not_found);
     auto last = list_audit(c, {{}, {}, {}, 1}).at(0);
     CHECK(last.action == "gpu_type.set");
@@ -150,22 +159,30 @@ TEST_CASE("quotas: create, change, clear limits, allowed types", "[catalog][quot
     ch.max_gpus = std::optional<std::int64_t>(8);
     ch.max_time_minutes = std::optional<std::int64_t>(24 * 60);
     ch.gpu_types = std::vector<std::string>{"t4", "a100"};
-    auto q = c.write([&] { return set_quota(c, "fin", ch); });
+    auto q = c.write([&] { return set_quota(c, "fin", ch).value; });
     CHECK(q.period == "month");
     CHECK(q.budget_cuh == 500);
     CHECK(q.max_gpus == 8);
     CHECK(q.gpu_types == std::vector<std::string>{"a100", "t4"});
+    // The same quota again, types in another order: nothing written.
+    const auto entries = list_audit(c, {}).size();
+    ch.gpu_types = std::vector<std::string>{"a100", "t4", "a100"};
+    CHECK_FALSE(c.write([&] { return set_quota(c, "fin", ch); }).changed);
+    CHECK(list_audit(c, {}).size() == entries);
 
     QuotaChange clear;
     clear.max_gpus = std::optional<std::int64_t>();
     clear.period = "quarter";
     clear.gpu_types = std::vector<std::string>{};
-    q = c.write([&] { return set_quota(c, "fin", clear); });
+    const auto cleared = c.write([&] { return set_quota(c, "fin", clear); });
+    CHECK(cleared.changed);
+    q = cleared.value;
     CHECK_FALSE(q.max_gpus);
     CHECK(q.max_time_minutes == 24 * 60);
     CHECK(q.period == "quarter");
     CHECK(q.gpu_types.empty());
     CHECK(q.budget_cuh == 500);
+    CHECK(list_audit(c, {}).size() == entries + 1);
 
     QuotaChange bad;
     bad.budget_cuh = -1;
