@@ -51,6 +51,9 @@ AuditAccepted accept_audit(const Context& ctx, const std::string& reason) {
         }
         out.sealed_through = sealed.audit_id;
         out.now_through = catalog::last_audit_id(c);
+        // Nothing differs from what the last checkpoint signed: an entry would accept nothing.
+        out.changed = !out.tables.empty() || out.now_through != out.sealed_through;
+        if (!out.changed) return;
         const nlohmann::json b = {{"tables", before}, {"audit_id", out.sealed_through}};
         const nlohmann::json a = {{"tables", after}, {"audit_id", out.now_through}, {"reason", reason}};
         catalog::audit(c, "audit.accept", "catalog", c.path(), &b, &a);

@@ -31,6 +31,7 @@ struct AuditAccepted {
     std::vector<std::string> tables;  // the tables that differed
     std::int64_t sealed_through = 0, now_through = 0;
     std::int64_t epoch = 0;           // the checkpoint that now signs it
+    bool changed = true;              // false: it matched its checkpoint, nothing was written
 };
 AuditAccepted accept_audit(const Context& ctx, const std::string& reason);
 

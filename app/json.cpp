@@ -240,7 +240,8 @@ void to_json(nlohmann::json& j, const AuditVerified& r) { j = r.report; }
 void to_json(nlohmann::json& j, const AuditAccepted& r) {
     j = {{"catalog", r.catalog},           {"reason", r.reason},
          {"tables", r.tables},             {"sealed_through", r.sealed_through},
-         {"now_through", r.now_through},   {"checkpoint", r.epoch}};
+         {"now_through", r.now_through},   {"checkpoint", r.epoch},
+         {"changed", r.changed}};
 }
 
 void to_json(nlohmann::json& j, const BackedUp& r) {

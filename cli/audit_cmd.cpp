@@ -61,6 +61,10 @@ void set_audit_command(CLI::App& app, Context& ctx) {
     accept->add_option("--reason", *reason, "Why this state is accepted (kept in the audit log)")->required();
     on_run(accept, ctx, [&ctx, reason] {
         const auto r = app::accept_audit(ctx.app, *reason);
+        if (!r.changed)
+            return ctx.out.done("the catalog is as checkpoint #" + std::to_string(r.epoch) +
+                                    " signed it: nothing to accept, nothing written",
+                                r);
         std::string tables;
         for (const auto& t : r.tables) tables += (tables.empty() ? "" : ", ") + t;
         ctx.out.done("accepted the catalog as it is" + (tables.empty() ? std::string() : " (tables " + tables + ")") +

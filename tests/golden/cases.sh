@@ -508,6 +508,10 @@ golden tampered-catalog-check -- catalog check
 golden tampered-audit-accept-no-reason -- audit accept
 golden tampered-audit-accept -- audit accept --reason 'fin budget raised by hand (ticket 7)'
 golden tampered-audit-verify-accepted -- audit verify
+# Accepting again: the catalog is as the new checkpoint signed it, so nothing is written.
+golden tampered-audit-accept-again -- audit accept --reason 'again'
+golden tampered-audit-accept-again-json -- --json audit accept --reason 'again'
+golden tampered-audit-accept-again-last-json -- --json audit list --limit 1
 sql "$T/tampered.db" "UPDATE audit_log SET actor = 'mallory' WHERE id = 3"
 golden tampered-audit-verify-entry -- audit verify
 
