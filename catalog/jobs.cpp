@@ -162,6 +162,14 @@ std::optional<JobRecord> find_job_by_slurm_id(Catalog& c, const std::optional<st
     return one(s);
 }
 
+std::optional<JobRecord> find_job_by_backend_id(Catalog& c, std::int64_t backend_job_id) {
+    auto s = db_of(c).prepare(std::string(kSelect) +
+                            "WHERE j.slurm_job_id = ?1 OR j.id IN (SELECT job_id FROM job_tasks WHERE slurm_job_id = ?1) "
+                            "ORDER BY j.backend = 'slurm' DESC, j.id DESC LIMIT 1");
+    s.bind(1, backend_job_id);
+    return one(s);
+}
+
 std::vector<JobRecord> list_jobs(Catalog& c, const JobFilter& f) {
     std::string sql = kSelect;
     sql += "WHERE (?1 IS NULL OR b.code = ?1) AND (?2 IS NULL OR j.unix_user = ?2) "

@@ -94,6 +94,9 @@ void update_job_state(Catalog& c, std::int64_t id, const std::string& state,
 std::optional<JobRecord> find_job(Catalog& c, std::int64_t id);
 JobRecord get_job(Catalog& c, std::int64_t id);  // not_found if unknown
 std::optional<JobRecord> find_job_by_key(Catalog& c, const std::string& idempotency_key);
+// The job whose (latest or any task's) backend job id is this one, on the local backend too
+// ('jobs show 4_1' of a local array); a Slurm job first where both have it.
+std::optional<JobRecord> find_job_by_backend_id(Catalog& c, std::int64_t backend_job_id);
 // The job whose (latest or any task's) Slurm job id is this one; any cluster when nullopt.
 std::optional<JobRecord> find_job_by_slurm_id(Catalog& c, const std::optional<std::string>& cluster,
                                               std::int64_t slurm_job_id);

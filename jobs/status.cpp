@@ -262,16 +262,20 @@ std::vector<JobView> wait_jobs(catalog::Catalog& c, BackendSet& backends,
 }
 
 catalog::JobRecord resolve_job_ref(catalog::Catalog& c, std::string_view ref) {
-    auto slurm = [&](std::string_view s) {
+    // slurm:ID is Slurm's; ID_TASK is any backend's, as 'jobs list' shows it (local arrays too).
+    auto backend = [&](std::string_view s, bool slurm_only) {
         if (auto u = s.find('_'); u != std::string_view::npos) s = s.substr(0, u);
         auto id = parse_id(s);
         if (!id) throw Error(Errc::usage, "'" + std::string(ref) + "' is not a job id");
-        if (auto r = catalog::find_job_by_slurm_id(c, std::nullopt, *id)) return *r;
-        throw Error(Errc::not_found, "no pdai job has Slurm job id " + std::to_string(*id),
+        if (auto r = slurm_only ? catalog::find_job_by_slurm_id(c, std::nullopt, *id)
+                                : catalog::find_job_by_backend_id(c, *id))
+            return *r;
+        throw Error(Errc::not_found,
+                    "no pdai job has " + std::string(slurm_only ? "Slurm" : "backend") + " job id " + std::to_string(*id),
                     "jobs submitted without pdai are not in its catalog");
     };
-    if (ref.starts_with("slurm:")) return slurm(ref.substr(6));
-    if (ref.find('_') != std::string_view::npos) return slurm(ref);
+    if (ref.starts_with("slurm:")) return backend(ref.substr(6), true);
+    if (ref.find('_') != std::string_view::npos) return backend(ref, false);
     std::string_view n = ref.starts_with("pdai:") ? ref.substr(5) : ref;
     auto id = parse_id(n);
     if (!id) throw Error(Errc::usage, "'" + std::string(ref) + "' is not a job id",

@@ -547,6 +547,9 @@ golden run-jobs-list-json -- --json jobs list --bureau lab
 golden run-jobs-show -- jobs show 6
 golden run-jobs-show-json -- --json jobs show 6
 golden run-jobs-show-infer-tasks -- jobs show 8 --tasks
+# A local array's task by its backend id, as 'jobs list' shows it (local job 3).
+golden run-jobs-show-local-task -- jobs show 3_1
+golden run-jobs-show-local-task-not-slurm -- jobs show slurm:3_1
 golden run-jobs-logs -- jobs logs 6
 golden run-jobs-logs-shard -- jobs logs 8 --task 1
 golden run-jobs-wait -- jobs wait 8
