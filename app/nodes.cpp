@@ -5,6 +5,7 @@
 #include "catalog/audit.hpp"
 #include "catalog/gpu_types.hpp"
 #include "catalog/nodes.hpp"
+#include "common/error.hpp"
 #include "common/log.hpp"
 #include "jobs/cluster.hpp"
 
@@ -25,6 +26,17 @@ std::vector<catalog::Node> list_nodes(const Context& ctx) {
 void remove_node(const Context& ctx, const std::string& host) {
     auto c = ctx.open_catalog(true);
     c.write([&] { catalog::remove_node(c, host); });
+}
+
+catalog::Updated<catalog::Node> set_node(const Context& ctx, const SetNode& r) {
+    catalog::NodeChange ch;
+    if (r.owner) ch.owner = *r.owner == "shared" ? std::string() : *r.owner;
+    if (r.gpus) ch.gpus = *r.gpus == "none" ? std::map<std::string, std::int64_t>{} : catalog::parse_gpu_counts(*r.gpus);
+    ch.state = r.state;
+    if (!ch.owner && !ch.gpus && !ch.state)
+        throw Error(Errc::usage, "nothing to change on node '" + r.host + "'", "give --owner, --gpus or --state");
+    auto c = ctx.open_catalog(true);
+    return c.write([&] { return catalog::set_node(c, r.host, ch); });
 }
 
 std::size_t import_nodes(const Context& ctx, const std::string& content, const std::string& origin) {

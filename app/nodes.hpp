@@ -19,6 +19,14 @@ catalog::Node add_node(const Context& ctx, const AddNode& r);
 std::vector<catalog::Node> list_nodes(const Context& ctx);
 void remove_node(const Context& ctx, const std::string& host);
 
+struct SetNode {
+    std::string host;
+    std::optional<std::string> owner;  // bureau code, or "shared"
+    std::optional<std::string> gpus;   // "a100:4,t4:2"; "" or "none": no GPUs
+    std::optional<std::string> state;
+};
+catalog::Updated<catalog::Node> set_node(const Context& ctx, const SetNode& r);
+
 // CSV (host,owner,gpus) or JSON lines, from a file or '-' (the caller reads stdin): all rows
 // or none. Returns the number of nodes written.
 std::size_t import_nodes(const Context& ctx, const std::string& content, const std::string& origin);

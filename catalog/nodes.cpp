@@ -352,6 +352,44 @@ void remove_node(Catalog& c, const std::string& host) {
     audit(c, "node.remove", "node", host, &before, nullptr);
 }
 
+Updated<Node> set_node(Catalog& c, const std::string& host, const NodeChange& ch) {
+    auto before = find_node(c, host);
+    if (!before)
+        throw Error(Errc::not_found, "unknown node '" + host + "'", "list nodes with 'pdai node list'");
+    // Resolve every name before the first write, so a bad one changes nothing.
+    NodeWriter w(c);
+    std::optional<std::int64_t> owner;
+    if (ch.owner && !ch.owner->empty()) owner = w.bureau_id(*ch.owner);
+    std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
+    if (ch.gpus)
+        for (const auto& [type, count] : *ch.gpus) {
+            if (count <= 0)
+                throw Error(Errc::usage, "node '" + host + "': GPU count for " + type + " must be positive");
+            gpus.emplace_back(w.type_id(type), count);
+        }
+    const std::optional<std::string> new_owner =
+        ch.owner && !ch.owner->empty() ? ch.owner : std::optional<std::string>{};
+    if ((!ch.owner || new_owner == before->spec.owner) && (!ch.gpus || *ch.gpus == before->spec.gpus) &&
+        (!ch.state || *ch.state == before->spec.state))
+        return {std::move(*before), false};
+    if (ch.gpus) {
+        auto del = db_of(c).prepare("DELETE FROM node_gpus WHERE node_id = ?");
+        del.bind(1, before->id).run();
+        for (const auto& [type, count] : gpus) {
+            w.insert_gpus.bind(1, before->id).bind(2, type).bind(3, count).run();
+            w.insert_gpus.reset();
+        }
+    }
+    auto up = db_of(c).prepare(
+        "UPDATE nodes SET owner_bureau_id = CASE WHEN ?1 THEN ?2 ELSE owner_bureau_id END, "
+        "state = coalesce(?3, state), updated_at = ?4 WHERE id = ?5");
+    up.bind(1, ch.owner ? 1 : 0).bind(2, owner).bind(3, ch.state).bind(4, now_unix()).bind(5, before->id).run();
+    Node after = *find_node(c, host);
+    nlohmann::json jb = *before, ja = after;
+    audit(c, "node.set", "node", host, &jb, &ja);
+    return {std::move(after), true};
+}
+
 void to_json(nlohmann::json& j, const Node& n) {
     j = {{"host", n.spec.host},
          {"owner", n.spec.owner ? nlohmann::json(*n.spec.owner) : nlohmann::json(nullptr)},

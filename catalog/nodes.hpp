@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "catalog/partitions.hpp"
+#include "catalog/updated.hpp"
 
 namespace pdai::catalog {
 
@@ -34,6 +35,14 @@ Node add_node(Catalog& c, const NodeSpec& spec, const std::string& source = "man
 std::vector<Node> list_nodes(Catalog& c);
 std::optional<Node> find_node(Catalog& c, const std::string& host);
 void remove_node(Catalog& c, const std::string& host);
+
+// `pdai node set`: each field given replaces the node's; an owner of "" makes it shared.
+struct NodeChange {
+    std::optional<std::string> owner;
+    std::optional<std::map<std::string, std::int64_t>> gpus;
+    std::optional<std::string> state;
+};
+Updated<Node> set_node(Catalog& c, const std::string& host, const NodeChange& change);
 // Inventory sync (`pdai node sync`, `pdai gpu probe --register`): inserts the node, or
 // replaces an existing node's GPUs, state and source while keeping its owner. No audit
 // entry of its own: the caller appends one for the whole sync.

@@ -1,4 +1,4 @@
-// pdai node add|list|remove|import; sync and summary are in node_sync_cmd.cpp
+// pdai node add|list|set|remove|import; sync and summary are in node_sync_cmd.cpp
 #include <fstream>
 #include <sstream>
 
@@ -30,6 +30,20 @@ void set_node_command(CLI::App& app, Context& ctx) {
         ctx.out.listing({"HOST", "OWNER", "GPUS", "STATE", "SOURCE"}, ns, [](const auto& n) {
             return std::vector<std::string>{n.spec.host, n.spec.owner.value_or("shared"), gpus_text(n.spec.gpus), n.spec.state, n.source};
         });
+    });
+
+    auto s = std::make_shared<app::SetNode>();
+    auto* set = grp->add_subcommand("set", "Change a node's owner, GPUs or state");
+    set->add_option("HOST", s->host, "Host name")->required();
+    set->add_option("--owner", s->owner, "Owning bureau code, or 'shared'")->type_name("BUREAU|shared");
+    set->add_option("--gpus", s->gpus, "All its GPUs by type, e.g. a100:4,t4:2, or 'none'")->type_name("TYPE:N,...");
+    set->add_option("--state", s->state, "State label")->type_name("STATE");
+    on_run(set, ctx, [&ctx, s] {
+        const auto n = app::set_node(ctx.app, *s);
+        ctx.out.done(n.changed ? "updated node " + n.value.spec.host + " (" + gpus_text(n.value.spec.gpus) + ", " +
+                                     n.value.spec.owner.value_or("shared") + ")"
+                               : "node " + n.value.spec.host + " already has these values; nothing written",
+                     n);
     });
 
     auto host = std::make_shared<std::string>();

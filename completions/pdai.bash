@@ -45,9 +45,10 @@ _pdai_node() {
     'gpu check') _pdai_subs='' _pdai_opts='--device' _pdai_vopts='--device' _pdai_args='' ;;
     'gpu weights') _pdai_subs='' _pdai_opts='--reference --metric --apply' _pdai_vopts='--reference --metric' _pdai_args='' ;;
     'gpu results') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='TYPE' ;;
-    'node') _pdai_subs='add list remove import sync summary' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'node') _pdai_subs='add list set remove import sync summary' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'node add') _pdai_subs='' _pdai_opts='--gpus --owner --state' _pdai_vopts='--gpus --owner --state' _pdai_args='HOST' ;;
     'node list') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'node set') _pdai_subs='' _pdai_opts='--owner --gpus --state' _pdai_vopts='--owner --gpus --state' _pdai_args='HOST' ;;
     'node remove') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='HOST' ;;
     'node import') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='FILE' ;;
     'node sync') _pdai_subs='' _pdai_opts='-n --dry-run --prune --all' _pdai_vopts='' _pdai_args='' ;;
@@ -127,6 +128,8 @@ _pdai_how_of() {
     'gpu weights:--metric') _pdai_how='words' _pdai_words='half fp32 tf32 fp16 bf16 fp8 copy' ;;
     'gpu results:TYPE') _pdai_how='names:gpu-type' _pdai_words='' ;;
     'node add:--owner') _pdai_how='names:bureau' _pdai_words='shared' ;;
+    'node set:--owner') _pdai_how='names:bureau' _pdai_words='shared' ;;
+    'node set:HOST') _pdai_how='names:node' _pdai_words='' ;;
     'node remove:HOST') _pdai_how='names:node' _pdai_words='' ;;
     'node import:FILE') _pdai_how='files' _pdai_words='' ;;
     'audit list:--actor') _pdai_how='users' _pdai_words='' ;;

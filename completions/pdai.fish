@@ -24,7 +24,7 @@ function __pdai_subcommands
         case 'gpu type'
             printf '%s\n' add list set
         case 'node'
-            printf '%s\n' add list remove import sync summary
+            printf '%s\n' add list set remove import sync summary
         case 'audit'
             printf '%s\n' list verify accept
         case 'bundle'
@@ -74,6 +74,8 @@ function __pdai_value_options
             printf '%s\n' --reference --metric
         case 'node add'
             printf '%s\n' --gpus --owner --state
+        case 'node set'
+            printf '%s\n' --owner --gpus --state
         case 'audit list'
             printf '%s\n' --since --actor --entity --limit
         case 'audit accept'
@@ -425,6 +427,7 @@ complete -c pdai -n '__pdai_arg 1 gpu results' -a '(__pdai_names gpu-type)' -d '
 # pdai node
 complete -c pdai -n '__pdai_needs_subcommand node' -a 'add' -d 'Add a node'
 complete -c pdai -n '__pdai_needs_subcommand node' -a 'list' -d 'List nodes with their owners and GPUs'
+complete -c pdai -n '__pdai_needs_subcommand node' -a 'set' -d 'Change a node\'s owner, GPUs or state'
 complete -c pdai -n '__pdai_needs_subcommand node' -a 'remove' -d 'Remove a node'
 complete -c pdai -n '__pdai_needs_subcommand node' -a 'import' -d 'Add many nodes from a CSV or JSON-lines file: all of them, or none'
 complete -c pdai -n '__pdai_needs_subcommand node' -a 'sync' -d 'Update nodes and their GPUs from slurmctld: report added, changed, removed'
@@ -436,6 +439,12 @@ complete -c pdai -n '__pdai_using node add' -l owner -x -a '(__pdai_names bureau
 complete -c pdai -n '__pdai_using node add' -l state -x -d 'State label'
 
 # pdai node list
+
+# pdai node set
+complete -c pdai -n '__pdai_using node set' -l owner -x -a '(__pdai_names bureau shared)' -d 'Owning bureau code, or \'shared\''
+complete -c pdai -n '__pdai_using node set' -l gpus -x -d 'All its GPUs by type, e.g. a100:4,t4:2, or \'none\''
+complete -c pdai -n '__pdai_using node set' -l state -x -d 'State label'
+complete -c pdai -n '__pdai_arg 1 node set' -a '(__pdai_names node)' -d 'Host name'
 
 # pdai node remove
 complete -c pdai -n '__pdai_arg 1 node remove' -a '(__pdai_names node)' -d 'Host name'

@@ -16,7 +16,7 @@ golden global-help -- --help
 golden global-json-and-csv -- --json --csv vendor list
 golden global-unknown-subcommand -- frobnicate
 golden global-unknown-subcommand-json -- --json frobnicate
-golden group-unknown-subcommand -- node set gpu01 --owner fin
+golden group-unknown-subcommand -- node rename gpu01 gpu02
 golden group-without-subcommand -- node
 golden global-unknown-option -- vendor list --colour
 golden global-unknown-option-json -- --json vendor list --colour
@@ -467,6 +467,12 @@ golden write-gpu-weights-apply -- gpu weights --apply
 golden write-gpu-weights-apply-json -- --json gpu weights --apply --metric copy
 golden write-node-add -- node add gpu10 --gpus l40s:4 --owner health --state idle
 golden write-node-add-json -- --json node add gpu11 --gpus v100:2,t4:1
+golden write-node-set -- node set gpu10 --owner shared --gpus l40s:2,t4:1
+golden write-node-set-json -- --json node set gpu11 --owner health --state drain
+golden write-node-set-noop -- node set gpu11 --owner health
+golden write-node-set-nothing -- node set gpu11
+golden write-node-set-unknown-type -- node set gpu11 --gpus h900:1
+golden write-node-set-unknown -- node set gpu99 --owner health
 golden write-node-import -- node import nodes-write.csv
 golden write-node-import-json -- --json node import nodes-write.jsonl
 golden write-node-remove -- node remove gpu10
