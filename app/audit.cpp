@@ -3,14 +3,27 @@
 #include <nlohmann/json.hpp>
 
 #include "app/time_arg.hpp"
+#include "catalog/audit.hpp"
+#include "common/error.hpp"
+#include "common/log.hpp"
 
 namespace pdai::app {
 
 std::vector<catalog::AuditEntry> list_audit(const Context& ctx, const AuditQuery& q) {
-    catalog::AuditFilter f{{}, q.actor, q.entity, q.limit};
+    catalog::AuditFilter f{{}, q.actor, {}, q.limit};
+    if (q.entity) {
+        const char* stored = catalog::audit_entity_stored(*q.entity);
+        if (!stored) throw Error(Errc::usage, "unknown audit entity '" + *q.entity + "'", "see 'pdai audit list --help'");
+        if (*q.entity != catalog::audit_entity_shown(stored))
+            log::warn("--entity " + *q.entity + " is spelled " + catalog::audit_entity_shown(stored) +
+                      " now; the old spelling goes in a later release");
+        f.entity = stored;
+    }
     if (q.since) f.since = parse_since(*q.since);
     auto c = ctx.open_catalog(false);
-    return catalog::list_audit(c, f);
+    auto entries = catalog::list_audit(c, f);
+    for (auto& e : entries) e.entity = catalog::audit_entity_shown(e.entity);  // as --entity takes it
+    return entries;
 }
 
 AuditVerified verify_audit(const Context& ctx) {

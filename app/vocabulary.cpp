@@ -29,8 +29,12 @@ std::vector<std::string> usage_dim_names() { return catalog::usage_dim_names(); 
 bool is_usage_dim(const std::string& name) { return catalog::parse_usage_dim(name).has_value(); }
 
 std::vector<std::string> audit_entity_names() {
-    return {std::begin(catalog::kAuditEntities), std::end(catalog::kAuditEntities)};
+    std::vector<std::string> out;
+    for (const auto& n : catalog::kAuditEntities) out.emplace_back(n.shown);
+    return out;
 }
+
+bool is_audit_entity(const std::string& name) { return catalog::audit_entity_stored(name) != nullptr; }
 
 std::vector<std::string> gpu_dtype_names() {
     std::vector<std::string> out;

@@ -251,6 +251,18 @@ std::vector<AuditEntry> list_audit(Catalog& c, const AuditFilter& f) {
     return out;
 }
 
+std::string audit_entity_shown(const std::string& stored) {
+    for (const auto& n : kAuditEntities)
+        if (stored == n.stored) return n.shown;
+    return stored;
+}
+
+const char* audit_entity_stored(const std::string& name) {
+    for (const auto& n : kAuditEntities)
+        if (name == n.shown || name == n.stored) return n.stored;
+    return nullptr;
+}
+
 void to_json(nlohmann::json& j, const AuditEntry& e) {
     auto parse = [](const std::optional<std::string>& s) {
         return s ? nlohmann::json::parse(*s, nullptr, false) : nlohmann::json(nullptr);
@@ -259,7 +271,7 @@ void to_json(nlohmann::json& j, const AuditEntry& e) {
          {"at", format_time(e.at)},
          {"actor", e.actor},
          {"action", e.action},
-         {"entity", e.entity},
+         {"entity", audit_entity_shown(e.entity)},
          {"key", e.entity_key},
          {"before", parse(e.before_json)},
          {"after", parse(e.after_json)}};

@@ -42,9 +42,21 @@ struct AuditFilter {
     int limit = 100;
 };
 
-// The entities audit entries are about, as list_audit's filter names them.
-inline constexpr const char* kAuditEntities[] = {"algorithm", "algorithm_version", "bureau", "bureau_member",
-                                                 "catalog", "gpu_type", "node", "quota", "vendor", "vendor_key"};
+// The entities audit entries are about: as the log stores them, and as pdai shows them and
+// 'pdai audit list --entity' takes them (the CLI's words: 'gpu-type', 'member').
+struct AuditEntityName {
+    const char* stored;
+    const char* shown;
+};
+inline constexpr AuditEntityName kAuditEntities[] = {
+    {"algorithm", "algorithm"}, {"algorithm_version", "algorithm-version"}, {"bureau", "bureau"},
+    {"bureau_member", "member"}, {"catalog", "catalog"},   {"gpu_type", "gpu-type"},
+    {"node", "node"},           {"partition", "partition"}, {"quota", "quota"},
+    {"vendor", "vendor"},       {"vendor_key", "vendor-key"}};
+// The shown name of a stored one (itself when unknown), and the stored name of a shown one,
+// or of a stored one (the spelling of earlier releases); nullptr when neither.
+std::string audit_entity_shown(const std::string& stored);
+const char* audit_entity_stored(const std::string& name);
 
 // Appends one entry, chained to the last, in the caller's transaction, and marks the
 // transaction as audited (its commit then runs the sealer). before/after may be null.

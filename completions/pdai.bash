@@ -133,7 +133,7 @@ _pdai_how_of() {
     'node remove:HOST') _pdai_how='names:node' _pdai_words='' ;;
     'node import:FILE') _pdai_how='files' _pdai_words='' ;;
     'audit list:--actor') _pdai_how='users' _pdai_words='' ;;
-    'audit list:--entity') _pdai_how='words' _pdai_words='algorithm algorithm_version bureau bureau_member catalog gpu_type node quota vendor vendor_key' ;;
+    'audit list:--entity') _pdai_how='words' _pdai_words='algorithm algorithm-version bureau member catalog gpu-type node partition quota vendor vendor-key' ;;
     'bundle init:--vendor') _pdai_how='names:vendor' _pdai_words='' ;;
     'bundle init:--category') _pdai_how='words' _pdai_words='ocr vision speech nlp llm other' ;;
     'bundle init:DIR') _pdai_how='dirs' _pdai_words='' ;;

@@ -467,7 +467,7 @@ complete -c pdai -n '__pdai_needs_subcommand audit' -a 'accept' -d 'Sign the cat
 # pdai audit list
 complete -c pdai -n '__pdai_using audit list' -l since -x -d 'From a date (2026-11-01) or an age (7d, 12h)'
 complete -c pdai -n '__pdai_using audit list' -l actor -x -a '(__fish_complete_users)' -d 'Only this unix user\'s changes'
-complete -c pdai -n '__pdai_using audit list' -l entity -x -a 'algorithm algorithm_version bureau bureau_member catalog gpu_type node quota vendor vendor_key' -d 'Only this kind: vendor, bureau, quota, node, ...'
+complete -c pdai -n '__pdai_using audit list' -l entity -x -a 'algorithm algorithm-version bureau member catalog gpu-type node partition quota vendor vendor-key' -d 'Only this kind: vendor, bureau, member, quota, gpu-type, node, ...'
 complete -c pdai -n '__pdai_using audit list' -l limit -x -d 'At most this many entries'
 
 # pdai audit verify

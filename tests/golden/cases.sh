@@ -226,6 +226,11 @@ golden audit-list-csv -- --csv audit list
 golden audit-list-limit -- audit list --limit 3
 golden audit-list-entity -- audit list --entity quota
 golden audit-list-entity-json -- --json audit list --entity quota
+# The CLI's words for entities; the stored spelling of earlier releases warns and gives the same.
+golden audit-list-entity-member -- audit list --entity member
+golden audit-list-entity-gpu-type -- audit list --entity gpu-type
+golden audit-list-entity-old-spelling -- audit list --entity gpu_type
+golden audit-list-entity-unknown -- audit list --entity nonsense
 golden audit-list-actor -- audit list --actor opsadmin --limit 2
 golden audit-list-actor-none -- audit list --actor nobody
 golden audit-list-actor-none-json -- --json audit list --actor nobody
