@@ -33,7 +33,7 @@ p() { "$pdai" -q "$@"; }
 p catalog init
 p vendor add bench
 p gpu type add a100 --weight 1 --price 10
-p bureau add b1 --name load --account "$acct"
+p bureau add b1 --display-name load --account "$acct"
 p bureau member add b1 "$(id -un)"
 p quota set b1 --budget 1000000
 mkdir -p "$work/noop/bin"

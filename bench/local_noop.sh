@@ -15,7 +15,7 @@ export PDAI_CATALOG=$work/catalog.db PDAI_LOCAL_STATE_DIR=$work/state
 me=$(id -un)
 "$pdai" -q catalog init
 "$pdai" -q vendor add bench
-"$pdai" -q bureau add b1 --name bench --account b1
+"$pdai" -q bureau add b1 --display-name bench --account b1
 "$pdai" -q bureau member add b1 "$me"
 mkdir -p "$work/noop/bin"
 printf 'format = 1\nname = "noop"\nversion = "1.0.0"\nvendor = "bench"\ncategory = "other"\ndescription = "does nothing"\nentrypoint = "bin/run"\nkinds = ["run"]\n[resources]\ngpus = 0\ncpus = 1\ntime = "5m"\n' >"$work/noop/pdai.toml"

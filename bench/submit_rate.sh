@@ -41,7 +41,7 @@ fi
 sleep 1
 "$pdai" -q catalog init
 "$pdai" -q vendor add acme
-"$pdai" -q bureau add BENCH --name "Bench 局" --account "$account"
+"$pdai" -q bureau add BENCH --display-name "Bench 局" --account "$account"
 "$pdai" -q bureau member add BENCH root
 mkdir -p "$work/noop/bin"
 printf '#!/bin/sh\nexit 0\n' >"$work/noop/bin/run"

@@ -24,7 +24,7 @@ export PDAI_CATALOG=$work/catalog.db
 p=("$pdai" --config "$work/pdai.conf" -q)
 "${p[@]}" catalog init
 for v in hanwen shijue shengyin bench; do "${p[@]}" vendor add "$v"; done
-"${p[@]}" bureau add lab --name lab
+"${p[@]}" bureau add lab --display-name lab
 "${p[@]}" bureau member add lab "$(id -un)"
 "${p[@]}" quota set lab --budget 1000000
 

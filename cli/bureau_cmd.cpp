@@ -50,9 +50,14 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
     auto a = std::make_shared<app::AddBureau>();
     auto* add = grp->add_subcommand("add", "Register a bureau and its Slurm account");
     add->add_option("CODE", a->code, "Short code: letters, digits, '.', '_', '-'")->required();
-    add->add_option("--name", a->display_name, "Display name in any UTF-8, e.g. 财政局")->required();
+    // Not required() here: the old spelling --name may give it instead.
+    add->add_option("--display-name", a->display_name, "Display name in any UTF-8, e.g. 财政局 (required)");
+    add_old_spelling(add, ctx, "--name", "--display-name", a->display_name);
     add->add_option("--account", a->account, "Slurm account (default: the code)");
     on_run(add, ctx, [&ctx, a] {
+        if (a->display_name.empty())
+            throw Error(Errc::usage, "missing --display-name, which 'pdai bureau add' needs",
+                        "see 'pdai bureau add --help'");
         auto b = app::add_bureau(ctx.app, *a);
         ctx.out.done("added bureau " + b.code + " (" + b.display_name + "), Slurm account " +
                          b.slurm_account,
@@ -96,7 +101,8 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
     auto s = std::make_shared<SetOpts>();
     auto* set = grp->add_subcommand("set", "Change a bureau's display name or active flag");
     set->add_option("CODE", *code, "Bureau code")->required();
-    set->add_option("--name", s->name, "New display name");
+    set->add_option("--display-name", s->name, "New display name");
+    add_old_spelling(set, ctx, "--name", "--display-name", s->name);
     auto* act = set->add_flag("--active", s->active, "Let the bureau submit again");
     set->add_flag("--inactive", s->inactive, "Stop new submissions (history is kept)")->excludes(act);
     on_run(set, ctx, [&ctx, code, s] {

@@ -73,6 +73,7 @@ void Context::prepare() {
         : lowest <= spdlog::level::info ? log::Level::info
         : lowest <= spdlog::level::warn ? log::Level::warn
                                         : log::Level::error);
+    for (const auto& r : renamed) spdlog::warn("{}", r);
     if (!file_problem.empty()) spdlog::debug("not logging to {}: {}", *config.log_file, file_problem);
 }
 

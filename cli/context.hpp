@@ -27,6 +27,7 @@ public:
     Output out;
     app::Context app;  // who asks, the settings, the catalog: what every action is given
     std::function<void()> action;
+    std::vector<std::string> renamed;  // old spellings used (add_old_spelling), warned of in prepare()
     int exit_code = 0;  // what pdai exits with after the action (--wait: the job's own)
 
     // After parsing: loads the settings, sets the output format and logging.
@@ -45,6 +46,16 @@ CLI::App* add_group(CLI::App& parent, const std::string& name, const std::string
 // default: one not in the list) is a usage error naming the list.
 CLI::Validator one_of(const std::vector<std::string>& names,
                       std::function<bool(const std::string&)> accepts = {});
+
+// An option's spelling of an earlier release, kept for one more: hidden from --help and the
+// completions, it sets the same value as `new_name`, and the command warns that it is renamed.
+template <class T>
+CLI::Option* add_old_spelling(CLI::App* cmd, Context& ctx, const std::string& old_name, const std::string& new_name,
+                              T& target) {
+    return cmd->add_option(old_name, target)->group("")->each([&ctx, old_name, new_name](const std::string&) {
+        ctx.renamed.push_back(old_name + " is spelled " + new_name + " now; the old spelling goes in a later release");
+    });
+}
 
 // A count with a floor: "--limit: takes 0 or more, not '-1'". A value that is no number is
 // left to the conversion, which says so.

@@ -15,7 +15,9 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     add->add_option("NAME", a->name, "Type name as Slurm's GRES type, e.g. a100")->required();
     add->add_option("--weight", a->weight, "Compute-unit-hours per GPU-hour")->required();
     add->add_option("--price", a->price_cny, "Price in CNY per card-hour")->required();
-    add->add_option("--vendor", a->vendor, "Maker, e.g. nvidia");
+    // --gpu-vendor: --vendor elsewhere names an algorithm vendor.
+    add->add_option("--gpu-vendor", a->vendor, "The card's maker, e.g. nvidia");
+    add_old_spelling(add, ctx, "--vendor", "--gpu-vendor", a->vendor);
     add->add_option("--memory-gib", a->memory_gib, "Memory per card in GiB");
     on_run(add, ctx, [&ctx, a] {
         auto t = app::add_gpu_type(ctx.app, *a);
@@ -35,7 +37,8 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
     set->add_option("NAME", s->name, "Type name")->required();
     set->add_option("--weight", s->weight, "Compute-unit-hours per GPU-hour");
     set->add_option("--price", s->price_cny, "Price in CNY per card-hour");
-    set->add_option("--vendor", s->vendor, "Maker");
+    set->add_option("--gpu-vendor", s->vendor, "The card's maker");
+    add_old_spelling(set, ctx, "--vendor", "--gpu-vendor", s->vendor);
     set->add_option("--memory-gib", s->memory_gib, "Memory per card in GiB");
     set->add_option("--match", s->match, "Glob over CUDA device names, e.g. 'NVIDIA H100*' ('' clears)")
         ->type_name("GLOB");

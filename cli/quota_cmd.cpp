@@ -82,8 +82,10 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     auto o = std::make_shared<app::SetQuota>();
     auto* set = grp->add_subcommand("set", "Create or change a bureau's quota");
     set->add_option("BUREAU", o->bureau, "Bureau code")->required();
-    set->add_option("--period", o->period, "Budget period: month (default), quarter or year")
+    // A kind of period; --period elsewhere (usage) is one period's label, such as 2026-11.
+    set->add_option("--period-kind", o->period, "How often the budget renews: month (default), quarter or year")
         ->check(one_of(app::period_kind_names()));
+    add_old_spelling(set, ctx, "--period", "--period-kind", o->period)->check(one_of(app::period_kind_names()));
     set->add_option("--budget", o->budget_cuh, "Budget in compute-unit-hours per period")
         ->type_name("CUH");
     set->add_option("--max-gpus", o->max_gpus, "Cap on GPUs in use at once, or 'none'")

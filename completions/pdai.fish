@@ -51,19 +51,19 @@ function __pdai_value_options
         case 'vendor key add'
             printf '%s\n' --key-id
         case 'bureau add'
-            printf '%s\n' --name --account
+            printf '%s\n' --display-name --account
         case 'bureau set'
-            printf '%s\n' --name
+            printf '%s\n' --display-name
         case 'bureau member add'
             printf '%s\n' --role
         case 'quota set'
-            printf '%s\n' --period --budget --max-gpus --max-time --gpu-types
+            printf '%s\n' --period-kind --budget --max-gpus --max-time --gpu-types
         case 'quota check'
             printf '%s\n' --gpus --time --nodes --array -p --partition --user --plugin-conf
         case 'gpu type add'
-            printf '%s\n' --weight --price --vendor --memory-gib
+            printf '%s\n' --weight --price --gpu-vendor --memory-gib
         case 'gpu type set'
-            printf '%s\n' --weight --price --vendor --memory-gib --match
+            printf '%s\n' --weight --price --gpu-vendor --memory-gib --match
         case 'gpu probe'
             printf '%s\n' --host
         case 'gpu bench'
@@ -308,7 +308,7 @@ complete -c pdai -n '__pdai_needs_subcommand bureau' -a 'remove' -d 'Remove a bu
 complete -c pdai -n '__pdai_needs_subcommand bureau' -a 'member' -d 'Manage who may submit on a bureau\'s account'
 
 # pdai bureau add
-complete -c pdai -n '__pdai_using bureau add' -l name -x -d 'Display name in any UTF-8, e.g. 财政局'
+complete -c pdai -n '__pdai_using bureau add' -l display-name -x -d 'Display name in any UTF-8, e.g. 财政局 (required)'
 complete -c pdai -n '__pdai_using bureau add' -l account -x -d 'Slurm account (default: the code)'
 
 # pdai bureau list
@@ -318,7 +318,7 @@ complete -c pdai -n '__pdai_using bureau list' -l active -d 'Only active bureaus
 complete -c pdai -n '__pdai_arg 1 bureau show' -a '(__pdai_names bureau)' -d 'Bureau code'
 
 # pdai bureau set
-complete -c pdai -n '__pdai_using bureau set' -l name -x -d 'New display name'
+complete -c pdai -n '__pdai_using bureau set' -l display-name -x -d 'New display name'
 complete -c pdai -n '__pdai_using bureau set' -l active -d 'Let the bureau submit again'
 complete -c pdai -n '__pdai_using bureau set' -l inactive -d 'Stop new submissions (history is kept)'
 complete -c pdai -n '__pdai_arg 1 bureau set' -a '(__pdai_names bureau)' -d 'Bureau code'
@@ -349,7 +349,7 @@ complete -c pdai -n '__pdai_needs_subcommand quota' -a 'show' -d 'Show one burea
 complete -c pdai -n '__pdai_needs_subcommand quota' -a 'check' -d 'Would the cluster admit this job? The job_submit plugin\'s answer, offline'
 
 # pdai quota set
-complete -c pdai -n '__pdai_using quota set' -l period -x -a 'month quarter year' -d 'Budget period: month (default), quarter or year'
+complete -c pdai -n '__pdai_using quota set' -l period-kind -x -a 'month quarter year' -d 'How often the budget renews: month (default), quarter or year'
 complete -c pdai -n '__pdai_using quota set' -l budget -x -d 'Budget in compute-unit-hours per period'
 complete -c pdai -n '__pdai_using quota set' -l max-gpus -x -d 'Cap on GPUs in use at once, or \'none\''
 complete -c pdai -n '__pdai_using quota set' -l max-time -x -d 'Longest time limit a job may ask for, or \'none\''
@@ -386,7 +386,7 @@ complete -c pdai -n '__pdai_needs_subcommand gpu type' -a 'set' -d 'Change a GPU
 # pdai gpu type add
 complete -c pdai -n '__pdai_using gpu type add' -l weight -x -d 'Compute-unit-hours per GPU-hour'
 complete -c pdai -n '__pdai_using gpu type add' -l price -x -d 'Price in CNY per card-hour'
-complete -c pdai -n '__pdai_using gpu type add' -l vendor -x -d 'Maker, e.g. nvidia'
+complete -c pdai -n '__pdai_using gpu type add' -l gpu-vendor -x -d 'The card\'s maker, e.g. nvidia'
 complete -c pdai -n '__pdai_using gpu type add' -l memory-gib -x -d 'Memory per card in GiB'
 
 # pdai gpu type list
@@ -394,7 +394,7 @@ complete -c pdai -n '__pdai_using gpu type add' -l memory-gib -x -d 'Memory per 
 # pdai gpu type set
 complete -c pdai -n '__pdai_using gpu type set' -l weight -x -d 'Compute-unit-hours per GPU-hour'
 complete -c pdai -n '__pdai_using gpu type set' -l price -x -d 'Price in CNY per card-hour'
-complete -c pdai -n '__pdai_using gpu type set' -l vendor -x -d 'Maker'
+complete -c pdai -n '__pdai_using gpu type set' -l gpu-vendor -x -d 'The card\'s maker'
 complete -c pdai -n '__pdai_using gpu type set' -l memory-gib -x -d 'Memory per card in GiB'
 complete -c pdai -n '__pdai_using gpu type set' -l match -x -d 'Glob over CUDA device names, e.g. \'NVIDIA H100*\' (\'\' clears)'
 complete -c pdai -n '__pdai_arg 1 gpu type set' -a '(__pdai_names gpu-type)' -d 'Type name'

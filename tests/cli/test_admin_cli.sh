@@ -18,10 +18,10 @@ expect 2 "over-long vendor name" -- vendor add "$(printf 'v%.0s' {1..65})"
 expect 4 "unknown vendor" -- vendor show nobody
 expect 4 "remove unknown vendor" -- vendor remove nobody
 
-expect 0 "bureau add (UTF-8 name)" -- bureau add fin --name 财政局
-expect 0 "bureau add with account" -- bureau add edu --name 教育局 --account edu_acct
-expect 5 "duplicate bureau" -- bureau add fin --name x
-expect 5 "account already taken" -- bureau add other --name x --account edu_acct
+expect 0 "bureau add (UTF-8 name)" -- bureau add fin --display-name 财政局
+expect 0 "bureau add with account" -- bureau add edu --display-name 教育局 --account edu_acct
+expect 5 "duplicate bureau" -- bureau add fin --display-name x
+expect 5 "account already taken" -- bureau add other --display-name x --account edu_acct
 expect 2 "bureau without --name" -- bureau add police
 expect 4 "unknown bureau" -- bureau show police
 expect 0 "member add" -- bureau member add fin alice
@@ -29,7 +29,7 @@ expect 5 "member added twice" -- bureau member add fin alice
 expect 2 "unknown role" -- bureau member add fin bob --role owner
 expect 4 "member of unknown bureau" -- bureau member add police bob
 
-expect 0 "gpu type add a100" -- gpu type add a100 --weight 1 --price 12.5 --vendor nvidia --memory-gib 80
+expect 0 "gpu type add a100" -- gpu type add a100 --weight 1 --price 12.5 --gpu-vendor nvidia --memory-gib 80
 expect 0 "gpu type add t4" -- gpu type add t4 --weight 0.25 --price 3
 expect 5 "duplicate gpu type" -- gpu type add t4 --weight 1 --price 1
 expect 2 "negative weight" -- gpu type add h100 --weight -1 --price 1
@@ -40,7 +40,7 @@ expect 2 "quota needs a budget first" -- quota set fin --max-gpus 4
 expect 0 "quota set" -- quota set fin --budget 1000 --max-gpus 8 --max-time 24h --gpu-types a100,t4
 expect 2 "negative budget" -- quota set fin --budget -5
 expect 2 "non-numeric budget" -- quota set fin --budget lots
-expect 2 "unknown period" -- quota set fin --period weekly
+expect 2 "unknown period" -- quota set fin --period-kind weekly
 expect 2 "bad max time" -- quota set fin --max-time forever
 expect 4 "unknown gpu type in quota" -- quota set fin --gpu-types h100
 expect 4 "quota of unknown bureau" -- quota set police --budget 5

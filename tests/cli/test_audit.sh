@@ -16,8 +16,8 @@ contains "$out" "audit chain starts from public key" "init names the chain's fir
 first_key=$(sq "SELECT public_key FROM audit_checkpoints WHERE epoch = 0")
 equals "$(stat -c %a "$key")" 600 "the audit key is for its owner only (the catalog is not group-writable)"
 expect 0 "vendor" -- vendor add hanwen
-expect 0 "bureau fin" -- bureau add fin --name 财政局
-expect 0 "bureau edu" -- bureau add edu --name 教育局
+expect 0 "bureau fin" -- bureau add fin --display-name 财政局
+expect 0 "bureau edu" -- bureau add edu --display-name 教育局
 expect 0 "member" -- bureau member add fin alice
 expect 0 "gpu type" -- gpu type add a100 --weight 1 --price 12
 expect 0 "quota" -- quota set fin --budget 100 --gpu-types a100

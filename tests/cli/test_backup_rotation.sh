@@ -11,7 +11,7 @@ expect 0 "init" -- catalog init
 for i in $(seq 1 40); do
     "$PDAI" -q vendor add "vendor$i" --display-name "供应商 $i" --contact "ops$i@example.org" || fail "vendor add $i"
 done
-for b in fin edu police; do "$PDAI" -q bureau add "$b" --name "bureau $b" || fail "bureau add $b"; done
+for b in fin edu police; do "$PDAI" -q bureau add "$b" --display-name "bureau $b" || fail "bureau add $b"; done
 
 mkdir -p "$bk"
 echo "not a backup" >"$bk/notes.txt"

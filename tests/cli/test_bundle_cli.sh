@@ -14,8 +14,8 @@ b="$TEST_TMP/b"
 
 expect 0 "catalog init" -- catalog init
 expect 0 "vendor add" -- vendor add acme
-expect 0 "bureau add fin" -- bureau add fin --name 财政局
-expect 0 "bureau add edu" -- bureau add edu --name 教育局
+expect 0 "bureau add fin" -- bureau add fin --display-name 财政局
+expect 0 "bureau add edu" -- bureau add edu --display-name 教育局
 
 expect 0 "bundle init" -- bundle init "$b/src" --name ocr-table --vendor acme
 expect 5 "bundle init refuses to overwrite" -- bundle init "$b/src"

@@ -9,7 +9,7 @@ for i in $(seq 1 50); do
     if ((i % 2)); then
         "$PDAI" vendor add "vendor-$i" --display-name "厂商 $i" >"$TEST_TMP/out.$i" 2>&1 &
     else
-        "$PDAI" bureau add "bureau-$i" --name "委办局 $i" >"$TEST_TMP/out.$i" 2>&1 &
+        "$PDAI" bureau add "bureau-$i" --display-name "委办局 $i" >"$TEST_TMP/out.$i" 2>&1 &
     fi
     pids+=($!)
 done

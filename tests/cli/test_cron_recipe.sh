@@ -43,7 +43,7 @@ EOF
 me=$(id -un)
 expect 0 "init" -- catalog init
 expect 0 "vendor" -- vendor add hanwen
-expect 0 "bureau" -- bureau add fin --name 财政局 --account fin
+expect 0 "bureau" -- bureau add fin --display-name 财政局 --account fin
 expect 0 "member" -- bureau member add fin "$me"
 mkdir -p "$TEST_TMP/noop/bin"
 cat >"$TEST_TMP/noop/pdai.toml" <<'EOF'

@@ -310,8 +310,8 @@ echo "== (d) completions work"
 catalog=$tmp/catalog.db
 {
     "$pdai" --catalog "$catalog" catalog init &&
-        "$pdai" --catalog "$catalog" bureau add fin --name "Finance Bureau" &&
-        "$pdai" --catalog "$catalog" bureau add police --name "Police Bureau" &&
+        "$pdai" --catalog "$catalog" bureau add fin --display-name "Finance Bureau" &&
+        "$pdai" --catalog "$catalog" bureau add police --display-name "Police Bureau" &&
         "$pdai" --catalog "$catalog" vendor add acme &&
         "$pdai" --catalog "$catalog" gpu type add a100 --weight 1 --price 12 &&
         "$pdai" --catalog "$catalog" gpu type add t4 --weight 0.25 --price 3 &&
@@ -377,7 +377,7 @@ for mode in bc plain; do
     expect_bash $mode "pdai bureau show " "fin police"
     expect_bash $mode "pdai bureau show p" "police"
     expect_bash $mode "pdai bureau add " ""
-    expect_bash $mode "pdai bureau add fin --" "--account --name --json --catalog --help" has
+    expect_bash $mode "pdai bureau add fin --" "--account --display-name --json --catalog --help" has
     expect_bash $mode "pdai bureau member add fin --role " "admin member"
     expect_bash $mode "pdai quota set fin --gpu-types t4," "t4,a100 t4,all"
     expect_bash $mode "pdai node add n1 --owner " "fin police shared"

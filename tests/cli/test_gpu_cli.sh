@@ -79,7 +79,7 @@ else
 fi
 no_crash "node sync"
 
-expect 0 "bureau add" -- bureau add fin --name Finance
+expect 0 "bureau add" -- bureau add fin --display-name Finance
 expect 0 "node add owned" -- node add g1 --gpus a100:4 --owner fin --state up
 expect 0 "node add shared" -- node add g2 --gpus a100:2,t4:4 --state up
 expect 0 "node add removed" -- node add g3 --gpus t4:8 --state removed

@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 expect 0 "catalog init" -- catalog init
 expect 0 "gpu type" -- gpu type add a100 --weight 1 --price 10
-expect 0 "bureau" -- bureau add fin --name 财政局
+expect 0 "bureau" -- bureau add fin --display-name 财政局
 {
     echo "host,owner,gpus"
     for i in $(seq -w 1 10000); do

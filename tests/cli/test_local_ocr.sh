@@ -14,7 +14,7 @@ bash "$src/scripts/make-sample-inputs" "$TEST_TMP/inputs" 2 >/dev/null
 me=$(id -un)
 expect 0 "init" -- catalog init
 expect 0 "vendor" -- vendor add hanwen
-expect 0 "bureau" -- bureau add fin --name 财政局 --account fin
+expect 0 "bureau" -- bureau add fin --display-name 财政局 --account fin
 expect 0 "member" -- bureau member add fin "$me"
 expect 0 "lint the example" -- bundle lint "$src/examples/hanwen-ocr"
 expect 0 "pack the example" -- bundle pack "$src/examples/hanwen-ocr" -o "$TEST_TMP/ocr.tar.gz"

@@ -63,8 +63,8 @@ expect_as() {  # expect_as USER CODE WHAT -- ARGS...
 # The admin sets the platform up, as a member of the admin group (not as root).
 expect_as "$admin" 0 "admin: catalog init" -- catalog init
 expect_as "$admin" 0 "admin: vendor" -- vendor add hanwen
-expect_as "$admin" 0 "admin: bureau fin" -- bureau add fin --name 财政局 --account fin
-expect_as "$admin" 0 "admin: bureau edu" -- bureau add edu --name 教育局 --account edu
+expect_as "$admin" 0 "admin: bureau fin" -- bureau add fin --display-name 财政局 --account fin
+expect_as "$admin" 0 "admin: bureau edu" -- bureau add edu --display-name 教育局 --account edu
 expect_as "$admin" 0 "admin: member" -- bureau member add fin "$member"
 expect_as "$admin" 0 "admin: quota fin" -- quota set fin --budget 100
 expect_as "$admin" 0 "admin: quota edu" -- quota set edu --budget 200

@@ -10,7 +10,7 @@ q=(--json quota check fin --plugin-conf "$plugin_conf")
 expect 0 "init" -- catalog init
 expect 0 "a100" -- gpu type add a100 --weight 2 --price 20
 expect 0 "t4" -- gpu type add t4 --weight 0.5 --price 4
-expect 0 "bureau" -- bureau add fin --name 财政局 --account fin
+expect 0 "bureau" -- bureau add fin --display-name 财政局 --account fin
 expect 0 "quota" -- quota set fin --budget 20 --gpu-types a100,t4
 expect 0 "member" -- bureau member add fin "$(id -un)"
 

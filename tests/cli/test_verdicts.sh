@@ -60,7 +60,7 @@ setup() {  # setup WHAT -- ARGS...: an admin step, as root, that must work
 setup "catalog" -- catalog init
 setup "vendor" -- vendor add acme
 setup "GPU type" -- gpu type add a100 --weight 1 --price 10
-setup "bureau" -- bureau add fin --name 财政局 --account fin
+setup "bureau" -- bureau add fin --display-name 财政局 --account fin
 setup "member" -- bureau member add fin "$member"
 setup "quota" -- quota set fin --budget 10 --gpu-types a100
 setup "this host's GPUs" -- node add "$(hostname)" --gpus a100:2

@@ -19,7 +19,7 @@ c=(--config "$TEST_TMP/pdai.conf")
 me=$(id -un)
 expect 0 "init" -- "${c[@]}" catalog init
 expect 0 "vendor" -- "${c[@]}" vendor add acme
-expect 0 "bureau" -- "${c[@]}" bureau add lab --name 实验室
+expect 0 "bureau" -- "${c[@]}" bureau add lab --display-name 实验室
 expect 0 "member" -- "${c[@]}" bureau member add lab "$me"
 expect 0 "quota" -- "${c[@]}" quota set lab --budget 10
 b=$TEST_TMP/marker-bundle

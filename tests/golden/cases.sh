@@ -120,12 +120,12 @@ golden bureau-member-list-json -- --json bureau member list fin
 golden bureau-member-list-csv -- --csv bureau member list fin
 golden bureau-member-list-empty -- bureau member list old
 golden bureau-member-list-unknown -- bureau member list nobody
-golden bureau-add-duplicate -- bureau add fin --name x
-golden bureau-add-duplicate-json -- --json bureau add fin --name x
-golden bureau-add-account-taken -- bureau add other --name x --account edu_acct
+golden bureau-add-duplicate -- bureau add fin --display-name x
+golden bureau-add-duplicate-json -- --json bureau add fin --display-name x
+golden bureau-add-account-taken -- bureau add other --display-name x --account edu_acct
 golden bureau-add-no-name -- bureau add police2
-golden bureau-add-bad-code -- bureau add 'a b' --name x
-golden bureau-set-unknown -- bureau set nobody --name x
+golden bureau-add-bad-code -- bureau add 'a b' --display-name x
+golden bureau-set-unknown -- bureau set nobody --display-name x
 golden bureau-set-active-and-inactive -- bureau set fin --active --inactive
 golden bureau-remove-unknown -- bureau remove nobody
 golden bureau-remove-in-use -- bureau remove fin
@@ -171,7 +171,7 @@ golden quota-set-needs-budget -- quota set old --max-gpus 4
 golden quota-set-negative-budget -- quota set fin --budget -5
 golden quota-set-bad-budget -- quota set fin --budget lots
 golden quota-set-bad-budget-json -- --json quota set fin --budget lots
-golden quota-set-unknown-period -- quota set fin --period weekly
+golden quota-set-unknown-period -- quota set fin --period-kind weekly
 golden quota-set-bad-max-time -- quota set fin --max-time forever
 golden quota-set-unknown-gpu-type -- quota set fin --gpu-types a100,v100
 golden quota-set-unknown-bureau -- quota set nobody --budget 5
@@ -439,13 +439,13 @@ golden write-vendor-key-remove -- vendor key remove acme acme-1
 golden write-vendor-key-remove-json -- --json vendor key remove acme acme-json
 golden write-vendor-remove -- vendor remove newco-csv
 golden write-vendor-remove-json -- --json vendor remove newco-json
-golden write-bureau-add -- bureau add tax --name 税务局
-golden write-bureau-add-json -- --json bureau add health --name 卫生局 --account health_acct
-golden write-bureau-add-csv -- --csv bureau add water --name 水务局
-golden write-bureau-set -- bureau set tax --name 税务总局
+golden write-bureau-add -- bureau add tax --display-name 税务局
+golden write-bureau-add-json -- --json bureau add health --display-name 卫生局 --account health_acct
+golden write-bureau-add-csv -- --csv bureau add water --display-name 水务局
+golden write-bureau-set -- bureau set tax --display-name 税务总局
 golden write-bureau-set-json -- --json bureau set old --active
 # The values it already has: nothing written, and it says so.
-golden write-bureau-set-noop -- bureau set tax --name 税务总局
+golden write-bureau-set-noop -- bureau set tax --display-name 税务总局
 golden write-bureau-set-noop-json -- --json bureau set old --active
 golden write-bureau-set-noop-audit-json -- --json audit list --limit 1
 golden write-bureau-member-add -- bureau member add tax frank
@@ -459,11 +459,11 @@ golden write-bureau-remove -- bureau remove water
 golden write-bureau-remove-json -- --json bureau remove tax
 golden write-quota-set -- quota set health --budget 250.5
 golden write-quota-set-json -- --json quota set health --max-gpus 4 --max-time 90m --gpu-types t4
-golden write-quota-set-csv -- --csv quota set health --period quarter
+golden write-quota-set-csv -- --csv quota set health --period-kind quarter
 golden write-quota-set-no-limits-json -- --json quota set health --max-gpus none --max-time none --gpu-types all
 golden write-quota-set-noop -- quota set health --max-gpus none --budget 250.5
-golden write-quota-set-noop-json -- --json quota set health --period quarter --gpu-types all
-golden write-gpu-type-add -- gpu type add l40s --weight 0.8 --price 9.5 --vendor nvidia --memory-gib 48
+golden write-quota-set-noop-json -- --json quota set health --period-kind quarter --gpu-types all
+golden write-gpu-type-add -- gpu type add l40s --weight 0.8 --price 9.5 --gpu-vendor nvidia --memory-gib 48
 golden write-gpu-type-add-json -- --json gpu type add v100 --weight 0.5 --price 6
 golden write-gpu-type-set -- gpu type set v100 --price 5.5
 golden write-gpu-type-set-noop -- gpu type set v100 --price 5.5
@@ -540,7 +540,7 @@ else
     sed -i 's/^gpus = 1 .*/gpus = 0/; s/^cpus = 4 .*/cpus = 1/; s/^mem = .*/mem = "64M"/; s/^input_patterns = .*/input_patterns = ["*.txt"]/' echo/pdai.toml
     fx bundle pack echo -o bundles/echo-test-0.1.0.tar.gz
     fx algo register bundles/echo-test-0.1.0.tar.gz
-    fx bureau add lab --name 实验室
+    fx bureau add lab --display-name 实验室
     fx bureau member add lab "$(id -un)"
     fx quota set lab --budget 10
     mkdir -p inputs && for i in 1 2 3; do printf 'input %s\n' "$i" >"inputs/in-$i.txt"; done

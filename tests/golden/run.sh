@@ -76,23 +76,23 @@ fx bundle keygen --key-id acme-1 -o keys/acme     # these two for the write case
 fx bundle keygen --key-id acme-2 -o keys/acme-2
 fx vendor key add shijue keys/shijue.pub
 fx vendor key add shijue keys/shijue-next.pub
-fx bureau add fin --name 财政局
-fx bureau add edu --name 教育局 --account edu_acct
-fx bureau add police --name 公安局
-fx bureau add old --name 旧局
+fx bureau add fin --display-name 财政局
+fx bureau add edu --display-name 教育局 --account edu_acct
+fx bureau add police --display-name 公安局
+fx bureau add old --display-name 旧局
 fx bureau set old --inactive
 fx bureau member add fin alice
 fx bureau member add fin bob --role admin
 fx bureau member add edu carol
 fx bureau member add police dave
-fx gpu type add a100 --weight 1 --price 12.5 --vendor nvidia --memory-gib 80
-fx gpu type add h100 --weight 2 --price 30 --vendor nvidia --memory-gib 80
+fx gpu type add a100 --weight 1 --price 12.5 --gpu-vendor nvidia --memory-gib 80
+fx gpu type add h100 --weight 2 --price 30 --gpu-vendor nvidia --memory-gib 80
 fx gpu type add t4 --weight 0.25 --price 3
 fx gpu type set h100 --match 'NVIDIA H100*'
 fx gpu type set t4 --match 'Tesla T4*'
 fx quota set fin --budget 1000 --max-gpus 8 --max-time 24h --gpu-types a100,t4
-fx quota set edu --budget 500 --period quarter --max-gpus 16
-fx quota set police --budget 0 --period year --max-time 2h
+fx quota set edu --budget 500 --period-kind quarter --max-gpus 16
+fx quota set police --budget 0 --period-kind year --max-time 2h
 fx node add gpu01 --gpus a100:4,t4:2 --owner fin --state idle
 fx node add gpu02 --gpus h100:8 --state mixed
 printf 'host,owner,gpus\ngpu03,shared,a100:2\ngpu04,edu,"a100:1,t4:1"\n' >nodes.csv

@@ -141,10 +141,10 @@ plugin_setup() {
 
   "$PDAI" --catalog "$CATALOG" -q catalog init
   local p=("$PDAI" --catalog "$CATALOG" -q)
-  "${p[@]}" gpu type add a100 --weight 1 --price 10 --vendor nvidia
-  "${p[@]}" gpu type add t4 --weight 0.25 --price 2 --vendor nvidia
-  "${p[@]}" bureau add PSB --name 公安局 --account psb
-  "${p[@]}" bureau add FIN --name 财政局 --account fin
+  "${p[@]}" gpu type add a100 --weight 1 --price 10 --gpu-vendor nvidia
+  "${p[@]}" gpu type add t4 --weight 0.25 --price 2 --gpu-vendor nvidia
+  "${p[@]}" bureau add PSB --display-name 公安局 --account psb
+  "${p[@]}" bureau add FIN --display-name 财政局 --account fin
   "${p[@]}" quota set PSB --budget 10 --max-time 24h
   "${p[@]}" quota set FIN --budget 10
   "${p[@]}" bureau member add PSB "$ALICE"

@@ -38,7 +38,7 @@ setup_catalog() {
     ensure_slurm_account
     "$PDAI" -q catalog init
     "$PDAI" -q vendor add acme --display-name "Acme 视觉"
-    "$PDAI" -q bureau add PSB --name 公安局 --account "$ACCOUNT"
+    "$PDAI" -q bureau add PSB --display-name 公安局 --account "$ACCOUNT"
     "$PDAI" -q bureau member add PSB root
     "$PDAI" -q gpu type add a100 --weight 2 --price 10
     "$PDAI" -q gpu type add t4 --weight 0.5 --price 2

@@ -55,7 +55,7 @@ expect 4 "unknown GPU type" -- run gpu-probe --bureau PSB --gpus h100:1
 contains "$err" "unknown GPU type 'h100'" "unknown GPU type message"
 expect 4 "unknown partition: Slurm's words" -- run gpu-probe --bureau PSB --partition nosuch
 contains "$err" "Invalid partition name specified" "Slurm's rejection text is shown"
-"$PDAI" -q bureau add EDU --name 教育局 --account edu
+"$PDAI" -q bureau add EDU --display-name 教育局 --account edu
 # Root is exempt in the sandbox's pdai_plugin.conf: like sbatch, it needs no membership, and
 # the dry run says so. (A non-member who is not exempt: test_member_submit.sh.)
 expect 0 "exempt root: no membership needed" -- --json run gpu-probe --bureau EDU --dry-run

@@ -30,8 +30,8 @@ pdai gpu type add t4 --weight 0.5 --price 3 >/dev/null
 # this test's jobs.
 tag=us$(date +%s)$$
 fin_acct=$tag-fin edu_acct=$tag-edu
-pdai bureau add fin --name 财政局 --account "$fin_acct" >/dev/null
-pdai bureau add edu --name 教育局 --account "$edu_acct" >/dev/null
+pdai bureau add fin --display-name 财政局 --account "$fin_acct" >/dev/null
+pdai bureau add edu --display-name 教育局 --account "$edu_acct" >/dev/null
 pdai quota set fin --budget 100 >/dev/null
 for a in "$fin_acct" "$edu_acct"; do
   sacctmgr -i add account "$a" cluster="$cluster" >/dev/null 2>&1 || true
