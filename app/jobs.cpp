@@ -3,6 +3,7 @@
 #include <set>
 
 #include "app/time_arg.hpp"
+#include "app/visibility.hpp"
 #include "catalog/catalog.hpp"
 #include "common/error.hpp"
 
@@ -31,6 +32,16 @@ std::vector<std::string> split_states(const std::vector<std::string>& items) {
     return out;
 }
 
+// The job REF names, if this identity may see it: a job of one of its bureaus, or its own.
+catalog::JobRecord visible_job(const Context& ctx, catalog::Catalog& c, const std::string& ref) {
+    auto rec = jobs::resolve_job_ref(c, ref);
+    if (!viewer_of(ctx, c).sees(rec))
+        throw Error(Errc::refused, ctx.who.user + " may not see pdai job " + std::to_string(rec.id) + " of bureau '" +
+                                       rec.bureau + "'",
+                    "a bureau's jobs are shown to its members and to catalog admins");
+    return rec;
+}
+
 // Open for writing when this identity may, so that the states seen are recorded.
 catalog::Catalog open_for_jobs(const Context& ctx, bool& writable) {
     writable = ctx.may_write();
@@ -43,8 +54,11 @@ std::vector<jobs::JobView> list_jobs(const Context& ctx, const JobQuery& q) {
     const auto wanted = split_states(q.states);
     bool writable = false;
     auto c = open_for_jobs(ctx, writable);
+    const auto viewer = viewer_of(ctx, c);
+    if (q.bureau) viewer.bureau(*q.bureau, "jobs");
     catalog::JobFilter f;
     f.bureau = q.bureau;
+    if (!viewer.admin) f.visible_to = {viewer.codes(), viewer.user};
     f.user = q.mine ? std::optional<std::string>(ctx.who.user) : q.user;
     if (q.since) f.since = parse_since(*q.since);
     f.limit = q.limit;
@@ -62,7 +76,7 @@ std::vector<jobs::JobView> list_jobs(const Context& ctx, const JobQuery& q) {
 jobs::JobView show_job(const Context& ctx, const std::string& ref) {
     bool writable = false;
     auto c = open_for_jobs(ctx, writable);
-    auto rec = jobs::resolve_job_ref(c, ref);
+    auto rec = visible_job(ctx, c, ref);
     jobs::BackendSet backends;
     return jobs::inspect_jobs(c, backends, {rec}, writable).front();
 }
@@ -71,7 +85,7 @@ std::vector<Cancelled> cancel_jobs(const Context& ctx, const std::vector<std::st
     bool writable = false;
     auto c = open_for_jobs(ctx, writable);
     std::vector<catalog::JobRecord> records;
-    for (const auto& ref : refs) records.push_back(jobs::resolve_job_ref(c, ref));
+    for (const auto& ref : refs) records.push_back(visible_job(ctx, c, ref));
     jobs::BackendSet backends;
     std::vector<Cancelled> out;
     for (const auto& v : jobs::inspect_jobs(c, backends, records, writable)) {
@@ -92,7 +106,7 @@ std::vector<Cancelled> cancel_jobs(const Context& ctx, const std::vector<std::st
 JobLogs job_logs(const Context& ctx, const std::string& ref, std::optional<int> task, bool follow) {
     auto c = ctx.open_catalog(false);
     JobLogs out;
-    out.job = jobs::resolve_job_ref(c, ref);
+    out.job = visible_job(ctx, c, ref);
     out.task = task;
     const auto& rec = out.job;
     auto layout = jobs::layout_of(rec);
@@ -129,7 +143,7 @@ bool job_ended(const Context& ctx, const JobLogs& logs) {
 std::vector<std::int64_t> resolve_jobs(const Context& ctx, const std::vector<std::string>& refs) {
     auto c = ctx.open_catalog(false);
     std::vector<std::int64_t> ids;
-    for (const auto& r : refs) ids.push_back(jobs::resolve_job_ref(c, r).id);
+    for (const auto& r : refs) ids.push_back(visible_job(ctx, c, r).id);
     return ids;
 }
 

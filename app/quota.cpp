@@ -1,4 +1,5 @@
 #include "app/quota.hpp"
+#include "app/visibility.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -60,6 +61,7 @@ catalog::Updated<catalog::Quota> set_quota(const Context& ctx, const SetQuota& r
 
 QuotaStanding show_quota(const Context& ctx, const std::string& bureau) {
     auto c = ctx.open_catalog(false);
+    viewer_of(ctx, c).bureau(bureau, "quota");
     auto q = catalog::find_quota(c, bureau);
     if (!q)
         throw Error(Errc::not_found, "bureau '" + bureau + "' has no quota",
@@ -70,9 +72,11 @@ QuotaStanding show_quota(const Context& ctx, const std::string& bureau) {
 
 std::vector<QuotaStanding> list_quotas(const Context& ctx) {
     auto c = ctx.open_catalog(false);
+    const auto viewer = viewer_of(ctx, c);
     const auto now = pdai::now_unix();
     std::vector<QuotaStanding> out;
     for (auto& q : catalog::list_quotas(c)) {
+        if (!viewer.sees(q.bureau)) continue;
         auto st = usage::quota_status(c, q, now);
         out.push_back({std::move(q), std::move(st)});
     }

@@ -1,6 +1,7 @@
 #include "app/usage.hpp"
 
 #include "app/time_arg.hpp"
+#include "app/visibility.hpp"
 #include "catalog/quotas.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -9,42 +10,6 @@
 
 namespace pdai::app {
 namespace {
-
-// Who may see which bureau's usage.
-struct Viewer {
-    std::string user;
-    bool admin = false;
-    std::vector<catalog::Bureau> bureaus;  // the member's bureaus (every bureau for an admin)
-
-    // The bureau by code if this viewer may see it; not_found / refused otherwise.
-    const catalog::Bureau& bureau(const std::string& code) const {
-        for (const auto& b : bureaus)
-            if (b.code == code) return b;
-        if (admin) throw Error(Errc::not_found, "no bureau '" + code + "'", "list bureaus with 'pdai bureau list'");
-        throw Error(Errc::refused, user + " is not a member of bureau '" + code + "'",
-                    "a bureau's usage is shown to its members and to catalog admins");
-    }
-    std::vector<std::string> accounts() const {
-        std::vector<std::string> out;
-        for (const auto& b : bureaus) out.push_back(b.slurm_account);
-        return out;
-    }
-};
-
-Viewer viewer_of(const Context& ctx, catalog::Catalog& c) {
-    Viewer v;
-    v.user = ctx.who.user;
-    v.admin = ctx.may_write();
-    auto all = catalog::list_bureaus(c);
-    if (v.admin) {
-        v.bureaus = std::move(all);
-        return v;
-    }
-    for (const auto& m : catalog::memberships_of(c, v.user))
-        for (const auto& b : all)
-            if (b.code == m.bureau_code) v.bureaus.push_back(b);
-    return v;
-}
 
 // --period LABEL, or --from/--to dates (--to inclusive), or the current month.
 Window window_of(const std::optional<std::string>& period, const std::optional<std::string>& from,
@@ -93,7 +58,7 @@ UsageReport usage_report(const Context& ctx, const UsageReportRequest& r) {
     q.to = out.window.to;
     q.by = out.by;
     if (r.bureau) {
-        q.accounts = {viewer.bureau(*r.bureau).slurm_account};
+        q.accounts = {viewer.bureau(*r.bureau, "usage").slurm_account};
     } else if (!viewer.admin) {
         q.accounts = viewer.accounts();
         if (q.accounts.empty())
@@ -116,7 +81,7 @@ Statement usage_statement(const Context& ctx, const std::string& bureau, const s
     if (!p) throw Error(Errc::usage, "--period: " + p.error(), "e.g. --period 2026-11");
     auto c = ctx.open_catalog(false);
     const auto viewer = viewer_of(ctx, c);
-    const auto& b = viewer.bureau(bureau);
+    const auto& b = viewer.bureau(bureau, "usage");
     Statement s;
     s.bureau = b;
     s.period = *p;

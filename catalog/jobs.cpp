@@ -179,11 +179,25 @@ std::vector<JobRecord> list_jobs(Catalog& c, const JobFilter& f) {
         for (std::size_t i = 0; i < f.states.size(); ++i) sql += i ? ", ?" : "?";
         sql += ")";
     }
+    if (f.visible_to) {
+        sql += " AND (j.unix_user = ?";
+        if (!f.visible_to->first.empty()) {
+            sql += " OR b.code IN (";
+            for (std::size_t i = 0; i < f.visible_to->first.size(); ++i) sql += i ? ", ?" : "?";
+            sql += ")";
+        }
+        sql += ")";
+    }
     sql += " ORDER BY j.id DESC";
     if (f.limit > 0) sql += " LIMIT " + std::to_string(f.limit);
     auto s = db_of(c).prepare(sql);
     s.bind(1, f.bureau).bind(2, f.user).bind(3, f.since);
-    for (std::size_t i = 0; i < f.states.size(); ++i) s.bind(static_cast<int>(i) + 4, f.states[i]);
+    int at = 4;
+    for (const auto& st : f.states) s.bind(at++, st);
+    if (f.visible_to) {
+        s.bind(at++, f.visible_to->second);
+        for (const auto& code : f.visible_to->first) s.bind(at++, code);
+    }
     std::vector<JobRecord> out;
     while (s.step()) out.push_back(read_job(s));
     return out;

@@ -63,6 +63,8 @@ struct JobTaskRecord {
 struct JobFilter {
     std::optional<std::string> bureau;  // code
     std::optional<std::string> user;
+    // Only jobs of these bureaus or by this user (app/visibility.hpp); nullopt: every job.
+    std::optional<std::pair<std::vector<std::string>, std::string>> visible_to;
     std::vector<std::string> states;    // any of these; empty: all
     std::optional<std::int64_t> since;  // submitted at or after (unix seconds)
     int limit = 100;                    // newest first; <= 0: no limit

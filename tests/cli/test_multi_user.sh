@@ -93,6 +93,17 @@ expect_as "$member" 0 "member: own quota" -- quota show fin
 expect_as "$member" 0 "member: own usage" -- usage report --bureau fin
 expect_as "$member" 0 "member: a dry run on its own bureau" -- run noop --bureau fin --dry-run
 
+# A job of edu, by an admin who is also its member: the fin member must not see it.
+expect_as "$admin" 0 "admin: member of edu" -- bureau member add edu "$admin"
+expect_as "$admin" 0 "admin: a job on edu" -- --json run noop --bureau edu --backend local --wait
+edu_job=$(jq -r .id <<<"$out")
+expect_as "$admin" 0 "admin: sees edu's job" -- jobs show "$edu_job"
+# Visibility is one rule (pdai(1)): a member sees its own bureaus' quotas, jobs and usage only.
+expect_as "$member" 0 "member: every quota it may see" -- --json quota show
+equals "$(jq -c '[.[].bureau]' <<<"$out")" '["fin"]' "member: quota show lists fin only"
+expect_as "$member" 0 "member: every job it may see" -- --json jobs list
+equals "$(jq -c "[.[] | select(.id == $edu_job)] | length" <<<"$out")" 0 "member: jobs list leaves edu's job out"
+
 # Everything the member is refused, each before any write.
 snapshot() {  # the -shm is left out: readers update its read marks, it holds no data
     sha256sum "$srv/catalog.db" "$srv/catalog.db-wal" | sed "s|$srv/||"
@@ -116,6 +127,12 @@ refused 1 "add a vendor" "read-only" -- vendor add intruder
 refused 1 "restore a catalog" "read-only" -- catalog restore "$srv/catalog.db"
 refused 3 "see another bureau's usage" "not a member of bureau 'edu'" -- usage report --bureau edu
 refused 3 "another bureau's statement" "not a member of bureau 'edu'" -- usage statement edu --period 2026-11
+refused 3 "another bureau's quota" "not a member of bureau 'edu'" -- quota show edu
+refused 3 "another bureau's jobs" "not a member of bureau 'edu'" -- jobs list --bureau edu
+refused 3 "another bureau's job" "may not see pdai job $edu_job of bureau 'edu'" -- jobs show "$edu_job"
+refused 3 "another bureau's job log" "may not see pdai job" -- jobs logs "$edu_job"
+refused 3 "wait for another bureau's job" "may not see pdai job" -- jobs wait "$edu_job"
+refused 3 "cancel another bureau's job" "may not see pdai job" -- jobs cancel "$edu_job"
 refused 3 "a dry run on another bureau's account" "not a member of bureau edu" -- run noop --bureau edu --dry-run
 refused 3 "submit on another bureau's account" "not a member of bureau edu" -- run noop --bureau edu
 refused 3 "a local run with --wait on another bureau's account" "not a member of bureau edu" -- run noop --bureau edu --backend local --wait
