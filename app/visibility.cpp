@@ -7,7 +7,7 @@ namespace pdai::app {
 const catalog::Bureau& Viewer::bureau(const std::string& code, const std::string& what) const {
     for (const auto& b : bureaus)
         if (b.code == code) return b;
-    if (admin) throw Error(Errc::not_found, "no bureau '" + code + "'", "list bureaus with 'pdai bureau list'");
+    if (admin) throw Error(Errc::not_found, "unknown bureau '" + code + "'", "list bureaus with 'pdai bureau list'");
     throw Error(Errc::refused, user + " is not a member of bureau '" + code + "'",
                 "a bureau's " + what + " is shown to its members and to catalog admins");
 }
