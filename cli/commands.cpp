@@ -21,6 +21,13 @@ void set_pdai_commands(CLI::App& app, Context& ctx) {
     app.add_flag("--json", ctx.opts.json, "Print JSON with stable field names");
     app.add_flag("--csv", ctx.opts.csv, "Print listings and reports as CSV");
     app.add_flag("-q,--quiet", ctx.opts.quiet, "Print only results and errors");
+    app.add_option("-o,--format", ctx.opts.fields,
+                   "Only these fields of a listing or an object, named as --json names them (a.b reaches "
+                   "into an object), e.g. -o id,state,bureau")
+        ->delimiter(',')
+        ->type_name("FIELD,...")
+        ->default_str("");  // no "=[]" in --help
+    app.add_flag("--noheader", ctx.opts.noheader, "Print tables and CSV without their header line");
     app.add_flag("-v,--verbose", ctx.opts.verbose, "Log each step to stderr (-vv for debug)");
 
     set_catalog_command(app, ctx);

@@ -16,9 +16,20 @@
 namespace pdai::cli {
 
 void Context::prepare() {
+    // 'usage report --format json|csv|table' of earlier releases: the global flags now.
+    if (opts.fields.size() == 1 && (opts.fields[0] == "json" || opts.fields[0] == "csv" || opts.fields[0] == "table")) {
+        const std::string old = opts.fields[0];
+        opts.json = opts.json || old == "json";
+        opts.csv = opts.csv || old == "csv";
+        renamed.push_back("--format " + old + " is spelled " + (old == "table" ? std::string("(nothing)") : "--" + old) +
+                          " now; -o/--format takes field names; the old spelling goes in a later release");
+        opts.fields.clear();
+    }
     if (opts.json && opts.csv) throw Error(Errc::usage, "--json and --csv exclude each other");
     out.format = opts.json ? Format::json : opts.csv ? Format::csv : Format::table;
     out.quiet = opts.quiet;
+    out.pick = opts.fields;
+    out.header = !opts.noheader;
     out.stdout_is_tty = isatty(STDOUT_FILENO) == 1;
     app = app::Context::load({opts.catalog, opts.config}, app::Identity::of_this_process());
     const auto& config = app.settings;

@@ -19,6 +19,8 @@ struct GlobalOptions {
     bool csv = false;
     bool quiet = false;
     int verbose = 0;
+    std::vector<std::string> fields;  // -o/--format
+    bool noheader = false;
 };
 
 class Context {

@@ -29,7 +29,7 @@ void run_list(Context& ctx, const app::JobQuery& q) {
         t.rows.push_back({std::to_string(r.id), r.slurm_job_id ? std::to_string(*r.slurm_job_id) : "-", r.kind,
                           r.algorithm.empty() ? "-" : r.algorithm, r.bureau, r.unix_user,
                           std::string(jobs::to_string(v.state)), tasks_text(v), pdai::format_time(r.submitted_at)});
-        if (ctx.out.format == Format::json) j.push_back(app::job_json(v, false, false));
+        if (ctx.out.needs_json()) j.push_back(app::job_json(v, false, false));
     }
     ctx.out.listing(t, j);
 }
@@ -38,10 +38,7 @@ void run_list(Context& ctx, const app::JobQuery& q) {
 
 void run_show(Context& ctx, const std::string& ref, bool all_tasks) {
     const auto v = app::show_job(ctx.app, ref);
-    if (ctx.out.format == Format::json) {
-        std::cout << app::job_json(v, true, true).dump(2) << '\n';
-        return;
-    }
+    if (ctx.out.needs_json()) return ctx.out.object({}, app::job_json(v, true, true));
     const auto& r = v.record;
     auto time_or_dash = [](const std::optional<std::int64_t>& t) { return t ? pdai::format_time(*t) : "-"; };
     std::string states;

@@ -1,8 +1,12 @@
 #include "cli/output.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdio>
+#include <tuple>
 #include <iostream>
 
+#include "common/error.hpp"
 #include "common/names.hpp"
 
 namespace pdai::cli {
@@ -25,7 +29,7 @@ std::string fmt_number(double v, int decimals) {
 
 std::string or_dash(const std::optional<std::string>& s) { return s && !s->empty() ? *s : "-"; }
 
-void Output::print_table(std::ostream& os, const Table& t) {
+void Output::print_table(std::ostream& os, const Table& t, bool header) {
     std::vector<std::size_t> width(t.headers.size(), 0);
     auto measure = [&](const std::vector<std::string>& row) {
         for (std::size_t i = 0; i < row.size() && i < width.size(); ++i)
@@ -41,34 +45,90 @@ void Output::print_table(std::ostream& os, const Table& t) {
         }
         os << out << '\n';
     };
-    line(t.headers);
+    if (header) line(t.headers);
     for (const auto& r : t.rows) line(r);
 }
 
-void Output::print_csv(std::ostream& os, const Table& t) {
+void Output::print_csv(std::ostream& os, const Table& t, bool header) {
     auto line = [&](const std::vector<std::string>& row) {
         for (std::size_t i = 0; i < row.size(); ++i) os << (i ? "," : "") << csv_field(row[i]);
         os << "\r\n";
     };
-    line(t.headers);
+    if (header) line(t.headers);
     for (const auto& r : t.rows) line(r);
 }
 
-void Output::listing(const Table& table, const nlohmann::json& json) const {
+std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json) const {
+    const bool one = json.is_object();
+    const nlohmann::json rows = one ? nlohmann::json::array({json}) : json;
+    // The fields there are, from the first row (every row of a listing has the same ones).
+    auto known = [&] {
+        std::string names;
+        if (!rows.empty() && rows[0].is_object())
+            for (const auto& [k, v] : rows[0].items()) names += (names.empty() ? "" : ",") + k;
+        return names;
+    };
+    auto at = [](const nlohmann::json& row, const std::string& path) -> const nlohmann::json* {
+        const nlohmann::json* v = &row;
+        for (std::size_t start = 0; start <= path.size();) {
+            const auto dot = std::min(path.find('.', start), path.size());
+            const std::string key = path.substr(start, dot - start);
+            if (!v->is_object() || !v->contains(key)) return nullptr;
+            v = &(*v)[key];
+            start = dot + 1;
+        }
+        return v;
+    };
+    Table t;
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& f : pick) {
+        t.headers.push_back(format == Format::csv ? f : [&] {
+            std::string h = f;
+            for (auto& ch : h) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+            return h;
+        }());
+        // A dotted path may be absent from a row (gpus.a100 of a node without A100s): only its
+        // first name must be a field.
+        if (!rows.empty() && !at(rows[0], f.substr(0, f.find('.'))))
+            throw Error(Errc::usage, "-o: no field '" + f + "' here", "its fields: " + known());
+    }
+    for (const auto& row : rows) {
+        std::vector<std::string> cells;
+        nlohmann::json picked = nlohmann::json::object();
+        for (const auto& f : pick) {
+            const nlohmann::json* v = at(row, f);
+            picked[f] = v ? *v : nlohmann::json(nullptr);
+            if (!v || v->is_null())
+                cells.emplace_back(format == Format::csv ? "" : "-");
+            else
+                cells.push_back(v->is_string() ? v->get<std::string>() : v->dump());
+        }
+        t.rows.push_back(std::move(cells));
+        out.push_back(std::move(picked));
+    }
+    return {std::move(t), one ? out[0] : out};
+}
+
+void Output::listing(const Table& full, const nlohmann::json& json) const {
+    Table projected;
+    nlohmann::json shown;
+    if (!pick.empty()) std::tie(projected, shown) = project(json);
+    const Table& table = pick.empty() ? full : projected;
     switch (format) {
-    case Format::json: std::cout << json.dump(2) << '\n'; break;
-    case Format::csv: print_csv(std::cout, table); break;
+    case Format::json: std::cout << (pick.empty() ? json : shown).dump(2) << '\n'; break;
+    case Format::csv: print_csv(std::cout, table, header); break;
     case Format::table:
         if (table.rows.empty() && stdout_is_tty)
             std::cerr << "(none)\n";
         else
-            print_table(std::cout, table);
+            print_table(std::cout, table, header);
         break;
     }
 }
 
 void Output::object(const std::vector<std::pair<std::string, std::string>>& fields,
                     const nlohmann::json& json) const {
+    if (!pick.empty()) return listing({}, json);  // -o: a one-row listing of those fields
     if (format == Format::json) {
         std::cout << json.dump(2) << '\n';
         return;
@@ -80,7 +140,7 @@ void Output::object(const std::vector<std::pair<std::string, std::string>>& fiel
             if (t.rows.empty()) t.rows.emplace_back();
             t.rows[0].push_back(v);
         }
-        print_csv(std::cout, t);
+        print_csv(std::cout, t, header);
         return;
     }
     std::size_t w = 0;

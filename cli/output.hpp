@@ -21,6 +21,10 @@ public:
     Format format = Format::table;
     bool quiet = false;
     bool stdout_is_tty = false;
+    // -o/--format FIELD,...: listings (and single objects) show only these fields, named as
+    // in their JSON (a.b reaches into an object), in that order, in every format.
+    std::vector<std::string> pick;
+    bool header = true;  // false: --noheader
 
     // A listing: table/CSV from `table`, JSON from `json` (an array of objects).
     void listing(const Table& table, const nlohmann::json& json) const;
@@ -29,7 +33,7 @@ public:
     template <class T, class RowFn>
     void listing(std::vector<std::string> headers, const std::vector<T>& items, RowFn row) const {
         Table t{std::move(headers), {}};
-        if (format == Format::json) return listing(t, nlohmann::json(items));
+        if (needs_json()) return listing(t, nlohmann::json(items));
         t.rows.reserve(items.size());
         for (const auto& item : items) t.rows.push_back(row(item));
         listing(t, nlohmann::json());
@@ -40,8 +44,15 @@ public:
     // A short confirmation ("added vendor acme"); with --json the object instead.
     void done(const std::string& message, const nlohmann::json& json) const;
 
-    static void print_table(std::ostream& os, const Table& t);
-    static void print_csv(std::ostream& os, const Table& t);
+    // Whether the listing's or object's JSON is needed: for --json, or to pick -o's fields.
+    bool needs_json() const { return format == Format::json || !pick.empty(); }
+
+    static void print_table(std::ostream& os, const Table& t, bool header = true);
+    static void print_csv(std::ostream& os, const Table& t, bool header = true);
+
+private:
+    // The -o projection of `json` (an array of objects, or one object) as a table and as JSON.
+    std::pair<Table, nlohmann::json> project(const nlohmann::json& json) const;
 };
 
 std::string csv_field(const std::string& s);

@@ -18,17 +18,13 @@ std::string percent(double r) { return fmt_number(r * 100, 1) + "%"; }
 
 struct ReportOpts {
     app::UsageReportRequest request;
-    std::optional<std::string> format;
     bool chart = false;
 };
 
 void run_report(Context& ctx, const ReportOpts& o) {
-    if (o.format) {
-        if (*o.format == "json") ctx.out.format = Format::json;
-        else if (*o.format == "csv") ctx.out.format = Format::csv;
-        else if (*o.format == "table") ctx.out.format = Format::table;
-        else throw Error(Errc::usage, "--format must be table, csv or json");
-    }
+    if (!ctx.out.pick.empty())
+        throw Error(Errc::usage, "-o picks fields of a listing, and a usage report's columns are --by's",
+                    "use --json (its 'groups') or --csv");
     const auto r = app::usage_report(ctx.app, o.request);
     const auto& w = r.window;
     const auto& groups = r.groups;
@@ -54,7 +50,7 @@ void run_report(Context& ctx, const ReportOpts& o) {
     };
     for (const auto& g : groups) add(g.keys, g.figures);
     if (ctx.out.format == Format::csv) {
-        Output::print_csv(std::cout, t);
+        Output::print_csv(std::cout, t, ctx.out.header);
         return;
     }
     if (!r.by.empty() && groups.size() > 1) {
@@ -114,9 +110,6 @@ void set_usage_command(CLI::App& app, Context& ctx) {
         ->delimiter(',')
         ->type_name("DIM,...");
     report->add_option("--bureau", r->request.bureau, "Only this bureau")->type_name("BUREAU");
-    report->add_option("--format", r->format, "table (default), csv or json")
-        ->type_name("FORMAT")
-        ->check(one_of({"table", "csv", "json"}));
     report->add_flag("--chart", r->chart, "Draw CUH as horizontal bars");
     on_run(report, ctx, [&ctx, r] { run_report(ctx, *r); });
 

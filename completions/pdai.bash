@@ -59,10 +59,10 @@ _pdai_node() {
     'audit accept') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='' ;;
     'bundle') _pdai_subs='init pack lint keygen sign' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'bundle init') _pdai_subs='' _pdai_opts='--name --vendor --category --force' _pdai_vopts='--name --vendor --category' _pdai_args='DIR' ;;
-    'bundle pack') _pdai_subs='' _pdai_opts='-o --output --force' _pdai_vopts='-o --output' _pdai_args='DIR' ;;
+    'bundle pack') _pdai_subs='' _pdai_opts='--force' _pdai_vopts='' _pdai_args='DIR' ;;
     'bundle lint') _pdai_subs='' _pdai_opts='--signature --public-key' _pdai_vopts='--signature --public-key' _pdai_args='PATH' ;;
-    'bundle keygen') _pdai_subs='' _pdai_opts='--key-id -o --output --force' _pdai_vopts='--key-id -o --output' _pdai_args='' ;;
-    'bundle sign') _pdai_subs='' _pdai_opts='--key -o --output --force' _pdai_vopts='--key -o --output' _pdai_args='FILE' ;;
+    'bundle keygen') _pdai_subs='' _pdai_opts='--key-id --force' _pdai_vopts='--key-id' _pdai_args='' ;;
+    'bundle sign') _pdai_subs='' _pdai_opts='--key --force' _pdai_vopts='--key' _pdai_args='FILE' ;;
     'algo') _pdai_subs='register list show search deprecate revoke verify export share unshare' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'algo register') _pdai_subs='' _pdai_opts='--owner --signature' _pdai_vopts='--owner --signature' _pdai_args='BUNDLE' ;;
     'algo list') _pdai_subs='' _pdai_opts='--vendor --category --bureau' _pdai_vopts='--vendor --category --bureau' _pdai_args='' ;;
@@ -71,12 +71,12 @@ _pdai_node() {
     'algo deprecate') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='NAME@VERSION' ;;
     'algo revoke') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='NAME@VERSION' ;;
     'algo verify') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='NAME@VERSION' ;;
-    'algo export') _pdai_subs='' _pdai_opts='-o --output --force' _pdai_vopts='-o --output' _pdai_args='NAME@VERSION' ;;
+    'algo export') _pdai_subs='' _pdai_opts='--force' _pdai_vopts='' _pdai_args='NAME@VERSION' ;;
     'algo share') _pdai_subs='' _pdai_opts='--with' _pdai_vopts='--with' _pdai_args='NAME' ;;
     'algo unshare') _pdai_subs='' _pdai_opts='--with' _pdai_vopts='--with' _pdai_args='NAME' ;;
     'sync') _pdai_subs='' _pdai_opts='--watch --since --lock-wait' _pdai_vopts='--watch --since --lock-wait' _pdai_args='' ;;
     'usage') _pdai_subs='report statement' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
-    'usage report') _pdai_subs='' _pdai_opts='--period --from --to --by --bureau --format --chart' _pdai_vopts='--period --from --to --by --bureau --format' _pdai_args='' ;;
+    'usage report') _pdai_subs='' _pdai_opts='--period --from --to --by --bureau --chart' _pdai_vopts='--period --from --to --by --bureau' _pdai_args='' ;;
     'usage statement') _pdai_subs='' _pdai_opts='--period --html' _pdai_vopts='--period --html' _pdai_args='BUREAU' ;;
     'run') _pdai_subs='' _pdai_opts='--bureau --gpus --cpus --mem --time --partition --env --output --idempotency-key --requeue --backend --dry-run --wait --parsable --input' _pdai_vopts='--bureau --gpus --cpus --mem --time --partition --env --output --idempotency-key --backend --input' _pdai_args='ALGORITHM ARGS...' ;;
     'train') _pdai_subs='' _pdai_opts='--bureau --gpus --cpus --mem --time --partition --env --output --idempotency-key --requeue --backend --dry-run --wait --parsable --dataset --nodes --register-as' _pdai_vopts='--bureau --gpus --cpus --mem --time --partition --env --output --idempotency-key --backend --dataset --nodes --register-as' _pdai_args='ALGORITHM ARGS...' ;;
@@ -137,13 +137,10 @@ _pdai_how_of() {
     'bundle init:--vendor') _pdai_how='names:vendor' _pdai_words='' ;;
     'bundle init:--category') _pdai_how='words' _pdai_words='ocr vision speech nlp llm other' ;;
     'bundle init:DIR') _pdai_how='dirs' _pdai_words='' ;;
-    'bundle pack:-o' | 'bundle pack:--output') _pdai_how='files' _pdai_words='' ;;
     'bundle pack:DIR') _pdai_how='dirs' _pdai_words='' ;;
     'bundle lint:--signature') _pdai_how='files' _pdai_words='' ;;
     'bundle lint:--public-key') _pdai_how='files' _pdai_words='' ;;
-    'bundle keygen:-o' | 'bundle keygen:--output') _pdai_how='files' _pdai_words='' ;;
     'bundle sign:--key') _pdai_how='files' _pdai_words='' ;;
-    'bundle sign:-o' | 'bundle sign:--output') _pdai_how='files' _pdai_words='' ;;
     'bundle sign:FILE') _pdai_how='files' _pdai_words='' ;;
     'algo register:--owner') _pdai_how='names:bureau' _pdai_words='' ;;
     'algo register:--signature') _pdai_how='files' _pdai_words='' ;;
@@ -155,7 +152,6 @@ _pdai_how_of() {
     'algo deprecate:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo revoke:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo verify:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
-    'algo export:-o' | 'algo export:--output') _pdai_how='files' _pdai_words='' ;;
     'algo export:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo share:--with') _pdai_how='names:bureau' _pdai_words='' ;;
     'algo share:NAME') _pdai_how='names:algorithm' _pdai_words='' ;;
@@ -163,7 +159,6 @@ _pdai_how_of() {
     'algo unshare:NAME') _pdai_how='names:algorithm' _pdai_words='' ;;
     'usage report:--by') _pdai_how='words' _pdai_words='bureau user algorithm vendor gpu-type day' ;;
     'usage report:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
-    'usage report:--format') _pdai_how='words' _pdai_words='table csv json' ;;
     'usage statement:--html') _pdai_how='files' _pdai_words='' ;;
     'usage statement:BUREAU') _pdai_how='names:bureau' _pdai_words='' ;;
     'run:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
@@ -191,8 +186,8 @@ _pdai_how_of() {
     esac
 }
 
-_pdai_globals='-h --help --version --catalog --config --json --csv -q --quiet -v --verbose'
-_pdai_global_vopts='--catalog --config'
+_pdai_globals='-h --help --version --catalog --config --json --csv -q --quiet -o --format --noheader -v --verbose'
+_pdai_global_vopts='--catalog --config -o --format'
 
 # Names from the catalog, from the same pdai and catalog as the command line names.
 _pdai_names() {

@@ -40,7 +40,7 @@ end
 
 # The options of a command path that take a value, global ones included.
 function __pdai_value_options
-    printf '%s\n' --catalog --config
+    printf '%s\n' --catalog --config -o --format
     switch "$argv"
         case 'catalog check'
             printf '%s\n' --grace
@@ -82,14 +82,12 @@ function __pdai_value_options
             printf '%s\n' --reason
         case 'bundle init'
             printf '%s\n' --name --vendor --category
-        case 'bundle pack'
-            printf '%s\n' -o --output
         case 'bundle lint'
             printf '%s\n' --signature --public-key
         case 'bundle keygen'
-            printf '%s\n' --key-id -o --output
+            printf '%s\n' --key-id
         case 'bundle sign'
-            printf '%s\n' --key -o --output
+            printf '%s\n' --key
         case 'algo register'
             printf '%s\n' --owner --signature
         case 'algo list'
@@ -100,8 +98,6 @@ function __pdai_value_options
             printf '%s\n' --reason
         case 'algo revoke'
             printf '%s\n' --reason
-        case 'algo export'
-            printf '%s\n' -o --output
         case 'algo share'
             printf '%s\n' --with
         case 'algo unshare'
@@ -109,7 +105,7 @@ function __pdai_value_options
         case 'sync'
             printf '%s\n' --watch --since --lock-wait
         case 'usage report'
-            printf '%s\n' --period --from --to --by --bureau --format
+            printf '%s\n' --period --from --to --by --bureau
         case 'usage statement'
             printf '%s\n' --period --html
         case 'run'
@@ -220,6 +216,8 @@ complete -c pdai -l config -r -F -d 'Config file (default /etc/pdai/pdai.conf, t
 complete -c pdai -l json -d 'Print JSON with stable field names'
 complete -c pdai -l csv -d 'Print listings and reports as CSV'
 complete -c pdai -s q -l quiet -d 'Print only results and errors'
+complete -c pdai -s o -l format -x -d 'Only these fields of a listing or an object, named as --json names them (a.b reaches into an object), e.g. -o id,state,bureau'
+complete -c pdai -l noheader -d 'Print tables and CSV without their header line'
 complete -c pdai -s v -l verbose -d 'Log each step to stderr (-vv for debug)'
 
 # pdai
@@ -490,7 +488,6 @@ complete -c pdai -n '__pdai_using bundle init' -l force -d 'Replace an existing 
 complete -c pdai -n '__pdai_arg 1 bundle init' -a '(__fish_complete_directories)' -d 'Directory of the new bundle (created if missing)'
 
 # pdai bundle pack
-complete -c pdai -n '__pdai_using bundle pack' -s o -l output -r -F -d 'Archive to write: .tar.gz, .tgz, .tar.zst, .tar.xz, .tar.bz2 or .tar'
 complete -c pdai -n '__pdai_using bundle pack' -l force -d 'Replace an existing output file'
 complete -c pdai -n '__pdai_arg 1 bundle pack' -a '(__fish_complete_directories)' -d 'Bundle directory (holding pdai.toml)'
 
@@ -500,12 +497,10 @@ complete -c pdai -n '__pdai_using bundle lint' -l public-key -r -F -d 'Vendor pu
 
 # pdai bundle keygen
 complete -c pdai -n '__pdai_using bundle keygen' -l key-id -x -d 'Name of the key, e.g. acme-2025'
-complete -c pdai -n '__pdai_using bundle keygen' -s o -l output -r -F -d 'Path prefix of the two files'
 complete -c pdai -n '__pdai_using bundle keygen' -l force -d 'Replace existing key files'
 
 # pdai bundle sign
 complete -c pdai -n '__pdai_using bundle sign' -l key -r -F -d 'Secret key file from \'pdai bundle keygen\''
-complete -c pdai -n '__pdai_using bundle sign' -s o -l output -r -F -d 'Signature file (default: FILE.sig)'
 complete -c pdai -n '__pdai_using bundle sign' -l force -d 'Replace an existing signature file'
 complete -c pdai -n '__pdai_arg 1 bundle sign' -F -d 'Bundle archive'
 
@@ -550,7 +545,6 @@ complete -c pdai -n '__pdai_arg 1 algo revoke' -a '(__pdai_names algorithm-versi
 complete -c pdai -n '__pdai_arg 1 algo verify' -a '(__pdai_names algorithm-version)' -d 'The version'
 
 # pdai algo export
-complete -c pdai -n '__pdai_using algo export' -s o -l output -r -F -d 'Archive to write: .tar.gz, .tgz, .tar.zst, .tar.xz, .tar.bz2 or .tar'
 complete -c pdai -n '__pdai_using algo export' -l force -d 'Replace an existing output file'
 complete -c pdai -n '__pdai_arg 1 algo export' -a '(__pdai_names algorithm-version)' -d 'The version'
 
@@ -577,7 +571,6 @@ complete -c pdai -n '__pdai_using usage report' -l from -x -d 'First day (UTC), 
 complete -c pdai -n '__pdai_using usage report' -l to -x -d 'Last day (UTC), included'
 complete -c pdai -n '__pdai_using usage report' -l by -x -a 'bureau user algorithm vendor gpu-type day' -d 'Group by bureau, user, algorithm, vendor, gpu-type, day'
 complete -c pdai -n '__pdai_using usage report' -l bureau -x -a '(__pdai_names bureau)' -d 'Only this bureau'
-complete -c pdai -n '__pdai_using usage report' -l format -x -a 'table csv json' -d 'table (default), csv or json'
 complete -c pdai -n '__pdai_using usage report' -l chart -d 'Draw CUH as horizontal bars'
 
 # pdai usage statement

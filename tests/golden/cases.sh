@@ -344,9 +344,9 @@ golden usage-report-from-to -- usage report --from 2024-10-01 --to 2024-10-10 --
 golden usage-report-from-to-json -- --json usage report --from 2024-10-01 --to 2024-10-10 --by day
 golden usage-report-bureau -- usage report --period 2024-10 --bureau fin --by user
 golden usage-report-bureau-json -- --json usage report --period 2024-10 --bureau fin --by user
+# --format json|csv of earlier releases: the global --json/--csv now, with a warning.
 golden usage-report-format-csv -- usage report --period 2024-10 --by bureau --format csv
-golden usage-report-format-json -- usage report --period 2024-10 --by bureau --format json
-golden usage-report-format-table-over-json -- --json usage report --period 2024-10 --by bureau --format table
+golden usage-report-format-json-and-csv -- usage report --period 2024-10 --by bureau --format json --csv
 golden usage-report-format-bad -- usage report --period 2024-10 --format xml
 golden usage-report-chart -- usage report --period 2024-10 --by bureau --chart
 golden usage-report-chart-ascii --env LC_ALL=C --env LANG=C -- usage report --period 2024-10 --by bureau --chart
@@ -383,6 +383,16 @@ golden jobs-list-json -- --json jobs list
 golden jobs-list-csv -- --csv jobs list
 golden jobs-list-bureau -- jobs list --bureau fin
 golden jobs-list-state -- jobs list --state failed,timeout
+# -o FIELD,... (the JSON's names, a.b into objects) and --noheader, as squeue -o / -h.
+golden jobs-list-fields -- jobs list -o id,state,bureau,user
+golden jobs-list-fields-noheader -- jobs list -o id --noheader
+golden jobs-list-fields-csv -- --csv jobs list -o id,state,slurm_job_id
+golden jobs-list-fields-json -- --json jobs list -o id,state --limit 2
+golden jobs-show-field -- jobs show 1 -o state --noheader
+golden jobs-list-field-unknown -- jobs list -o id,colour
+golden node-list-fields-nested -- node list -o host,gpus.a100,gpus.t4
+golden bureau-list-noheader -- bureau list --noheader
+golden bureau-list-csv-noheader -- --csv bureau list --noheader
 golden jobs-list-negative-limit -- jobs list --limit -1
 golden infer-zero-shard-size -- infer hanwen-ocr --inputs x --shard-size 0
 golden jobs-list-state-json -- --json jobs list --state cancelled

@@ -91,7 +91,7 @@ done <"$work/sacct.txt"
 
 check "usage report per bureau equals sacct's sums"
 report_gpu_s() {  # BUREAU -> GPU-seconds in the report (rounded)
-  pdai usage report --by bureau --format json |
+  pdai --json usage report --by bureau |
     jq -r --arg b "$1" '[.groups[] | select(.bureau == $b) | .gpu_hours] | add // 0 | . * 3600 | round'
 }
 for b in fin edu; do
@@ -101,7 +101,7 @@ for b in fin edu; do
   (( got - want <= 2 && want - got <= 2 )) || fail "bureau $b: report $got GPU-s, sacct $want"
   echo "  $b: $got GPU-s"
 done
-cuh_fin=$(pdai usage report --bureau fin --format json | jq .total.cuh)
+cuh_fin=$(pdai --json usage report --bureau fin | jq .total.cuh)
 
 check "a second sync changes nothing"
 out=$(pdai --json sync)
@@ -114,7 +114,7 @@ pdai sync >"$work/s2" 2>&1 & p2=$!
 wait $p1 || fail "sync 1: $(cat "$work/s1")"
 wait $p2 || fail "sync 2: $(cat "$work/s2")"
 [[ $(sql "SELECT COUNT(*) FROM usage_ledger") -eq $rows ]] || fail "concurrent syncs added rows"
-[[ $(pdai usage report --bureau fin --format json | jq .total.cuh) == "$cuh_fin" ]] || fail "fin's CUH changed"
+[[ $(pdai --json usage report --bureau fin | jq .total.cuh) == "$cuh_fin" ]] || fail "fin's CUH changed"
 
 check "a running job is a lien, then ledger; after scontrol requeue it is corrected, not doubled"
 rq=$(sbatch --parsable --account="$fin_acct" --time=2 --gres=gpu:a100:1 --requeue --output=/dev/null \
@@ -157,7 +157,7 @@ line=$(sacct --parsable2 --noheader -X -j "$rq" -o ElapsedRaw,AllocTRES)
 want=$(( ${line%%|*} * 1 ))
 got=$(sql "SELECT CAST(ROUND(gpu_hours * 3600) AS INTEGER) FROM usage_ledger u WHERE slurm_job_id = $rq AND NOT EXISTS (SELECT 1 FROM usage_ledger x WHERE x.corrects_id = u.id)")
 (( got - want <= 1 && want - got <= 1 )) || fail "requeued job $rq: ledger $got GPU-s, sacct $want"
-jobs_fin=$(pdai usage report --bureau fin --format json | jq .total.jobs)
+jobs_fin=$(pdai --json usage report --bureau fin | jq .total.jobs)
 [[ $jobs_fin -eq 3 ]] || fail "fin should have 3 jobs after the requeue, has $jobs_fin"
 echo "  job $rq corrected; fin has $jobs_fin jobs"
 
@@ -168,7 +168,7 @@ pdai --json quota show fin | jq -e '.used_cuh > 0 and .left_cuh < 100' >/dev/nul
 check "statement HTML renders in headless Chromium with the ledger's totals"
 period=$(date -u +%Y-%m)
 pdai usage statement fin --period "$period" --html "$work/fin.html" >/dev/null
-want=$(pdai usage report --bureau fin --period "$period" --format json | jq -r '.total.cuh * 1000 | round / 1000')
+want=$(pdai --json usage report --bureau fin --period "$period" | jq -r '.total.cuh * 1000 | round / 1000')
 got=$(sed -n 's/.*id="total-cuh">\([^<]*\)<.*/\1/p' "$work/fin.html")
 awk -v a="$got" -v b="$want" 'BEGIN { d = a - b; exit !(d < 0.0015 && d > -0.0015) }' ||
   fail "page says $got CUH, ledger $want"
