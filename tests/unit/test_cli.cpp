@@ -69,12 +69,12 @@ TEST_CASE("cli: values declared from their enums are offered and validated", "[c
     const auto* by = option(*find(tree, "usage report"), "--by");
     REQUIRE(by);
     CHECK(by->choices == app::usage_dim_names());
-    const auto* period = option(*find(tree, "quota set"), "--period");
+    const auto* period = option(*find(tree, "quota set"), "--period-kind");
     REQUIRE(period);
     CHECK(period->choices == app::period_kind_names());
     CHECK(option(*find(tree, "audit list"), "--entity")->choices == app::audit_entity_names());
 
-    CHECK_THROWS_AS(p.parse({"quota", "set", "fin", "--period", "weekly"}), CLI::ValidationError);
+    CHECK_THROWS_AS(p.parse({"quota", "set", "fin", "--period-kind", "weekly"}), CLI::ValidationError);
     Parsed q;
     CHECK_NOTHROW(q.parse({"jobs", "list", "--state", "running,failed"}));
     Parsed r;  // an alias the dimension's parser takes is accepted, though not offered
@@ -130,8 +130,8 @@ TEST_CASE("cli: parse errors name the command and say what the option takes", "[
     p = problem({"vendor", "list", "--jsn"});
     CHECK(p.message == "unknown option '--jsn' for 'pdai vendor list'");
     CHECK(p.help == "did you mean '--json'? see 'pdai vendor list --help'");
-    p = problem({"bureau", "add", "fin"});
-    CHECK(p.message == "missing --name, which 'pdai bureau add' needs");
+    p = problem({"gpu", "type", "add", "a100", "--price", "1"});
+    CHECK(p.message == "missing --weight, which 'pdai gpu type add' needs");
 }
 
 TEST_CASE("cli: --help shows no default for an option that must be given", "[cli]") {
