@@ -34,6 +34,7 @@ void set_audit_command(CLI::App& app, Context& ctx) {
         "members, quotas, GPU types, vendor keys, algorithms) with the last checkpoint. Names the first entry, "
         "checkpoint or table that differs and exits 1; see pdai-audit(1) for what it proves");
     on_run(verify, ctx, [&ctx] {
+        ctx.out.no_table("pdai audit verify");
         const auto v = app::verify_audit(ctx.app);
         const auto& r = v.report;
         if (ctx.out.format == Format::json) {

@@ -42,6 +42,7 @@ void set_catalog_command(CLI::App& app, Context& ctx) {
         ->type_name("AGE")
         ->capture_default_str();
     on_run(check, ctx, [&ctx, cr, grace] {
+        ctx.out.no_table("pdai catalog check");
         const auto t = policy::parse_time_limit(*grace);
         if (!t || t->unlimited()) throw Error(Errc::usage, "--grace " + *grace + ": not an age", "e.g. --grace 1h or --grace 0");
         cr->grace_seconds = static_cast<std::int64_t>(*t->minutes) * 60;

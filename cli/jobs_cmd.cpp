@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include "app/vocabulary.hpp"
@@ -117,9 +118,30 @@ std::streamoff copy_from(const std::string& path, std::streamoff offset) {
     return size;
 }
 
+// --json: {"id", "logs": [{"path", "text"}, ...]}, the logs there are so far (-f has no JSON).
+void print_logs_json(const app::JobLogs& logs) {
+    nlohmann::json out = {{"id", logs.job.id}, {"logs", nlohmann::json::array()}};
+    for (const auto& p : logs.paths) {
+        std::ifstream in(p, std::ios::binary);
+        if (!in) continue;
+        std::ostringstream text;
+        text << in.rdbuf();
+        // A log is the job's own bytes: invalid UTF-8 is replaced, not an error.
+        out["logs"].push_back({{"path", p}, {"text", text.str()}});
+    }
+    if (out["logs"].empty())
+        throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(logs.job.id),
+                    "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(logs.job.id) + "'");
+    std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
 void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, bool follow) {
+    ctx.out.no_table("pdai jobs logs");
+    if (follow && ctx.out.format == Format::json)
+        throw Error(Errc::usage, "-f follows a log as it grows, which JSON cannot", "drop -f or --json");
     const auto logs = app::job_logs(ctx.app, ref, task, follow);
     const auto& paths = logs.paths;
+    if (ctx.out.format == Format::json) return print_logs_json(logs);
     if (!follow) {
         bool any = false;
         for (const auto& p : paths) {

@@ -58,7 +58,8 @@ void Output::print_csv(std::ostream& os, const Table& t, bool header) {
     for (const auto& r : t.rows) line(r);
 }
 
-std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json) const {
+std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json,
+                                                  const std::vector<std::string>& fields) const {
     const bool one = json.is_object();
     const nlohmann::json rows = one ? nlohmann::json::array({json}) : json;
     // The fields there are, from the first row (every row of a listing has the same ones).
@@ -81,7 +82,7 @@ std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json) con
     };
     Table t;
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& f : pick) {
+    for (const auto& f : fields) {
         t.headers.push_back(format == Format::csv ? f : [&] {
             std::string h = f;
             for (auto& ch : h) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
@@ -95,7 +96,7 @@ std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json) con
     for (const auto& row : rows) {
         std::vector<std::string> cells;
         nlohmann::json picked = nlohmann::json::object();
-        for (const auto& f : pick) {
+        for (const auto& f : fields) {
             const nlohmann::json* v = at(row, f);
             picked[f] = v ? *v : nlohmann::json(nullptr);
             if (!v || v->is_null())
@@ -110,10 +111,16 @@ std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json) con
 }
 
 void Output::listing(const Table& full, const nlohmann::json& json) const {
+    std::vector<std::string> fields = pick;
+    if (fields.empty() && format == Format::csv) {  // every field, as --json names them
+        const nlohmann::json& first = json.is_array() ? (json.empty() ? json : json[0]) : json;
+        if (first.is_object())
+            for (const auto& [k, v] : first.items()) fields.push_back(k);
+    }
     Table projected;
     nlohmann::json shown;
-    if (!pick.empty()) std::tie(projected, shown) = project(json);
-    const Table& table = pick.empty() ? full : projected;
+    if (!fields.empty()) std::tie(projected, shown) = project(json, fields);
+    const Table& table = fields.empty() ? full : projected;
     switch (format) {
     case Format::json: std::cout << (pick.empty() ? json : shown).dump(2) << '\n'; break;
     case Format::csv: print_csv(std::cout, table, header); break;
@@ -126,21 +133,19 @@ void Output::listing(const Table& full, const nlohmann::json& json) const {
     }
 }
 
+void Output::no_table(const std::string& command) const {
+    if (format == Format::csv)
+        throw Error(Errc::usage, "'" + command + "' prints no table, so --csv does not apply", "use --json");
+    if (!pick.empty())
+        throw Error(Errc::usage, "'" + command + "' prints no table, so -o does not apply", "use --json");
+}
+
 void Output::object(const std::vector<std::pair<std::string, std::string>>& fields,
                     const nlohmann::json& json) const {
-    if (!pick.empty()) return listing({}, json);  // -o: a one-row listing of those fields
+    // -o, and --csv: a one-row listing of those fields, or of all of them.
+    if (!pick.empty() || format == Format::csv) return listing({}, json);
     if (format == Format::json) {
         std::cout << json.dump(2) << '\n';
-        return;
-    }
-    if (format == Format::csv) {
-        Table t;
-        for (const auto& [k, v] : fields) {
-            t.headers.push_back(k);
-            if (t.rows.empty()) t.rows.emplace_back();
-            t.rows[0].push_back(v);
-        }
-        print_csv(std::cout, t, header);
         return;
     }
     std::size_t w = 0;

@@ -44,15 +44,20 @@ public:
     // A short confirmation ("added vendor acme"); with --json the object instead.
     void done(const std::string& message, const nlohmann::json& json) const;
 
-    // Whether the listing's or object's JSON is needed: for --json, or to pick -o's fields.
-    bool needs_json() const { return format == Format::json || !pick.empty(); }
+    // For a command that prints no table: --csv and -o are usage errors (exit 2), not ignored.
+    void no_table(const std::string& command) const;
+
+    // Whether the listing's or object's JSON is needed: for --json and --csv (CSV is the JSON's
+    // data: its field names, raw numbers, UTC times, empty nulls), or to pick -o's fields.
+    bool needs_json() const { return format != Format::table || !pick.empty(); }
 
     static void print_table(std::ostream& os, const Table& t, bool header = true);
     static void print_csv(std::ostream& os, const Table& t, bool header = true);
 
 private:
-    // The -o projection of `json` (an array of objects, or one object) as a table and as JSON.
-    std::pair<Table, nlohmann::json> project(const nlohmann::json& json) const;
+    // The projection of `json` (an array of objects, or one object) on `fields` (-o's, or for
+    // --csv every field of the first row), as a table and as JSON.
+    std::pair<Table, nlohmann::json> project(const nlohmann::json& json, const std::vector<std::string>& fields) const;
 };
 
 std::string csv_field(const std::string& s);

@@ -47,7 +47,7 @@ void run_check(Context& ctx, const app::QuotaCheck& o) {
             f.emplace_back("cost", fmt_number(d.cost_cny) + " CNY");
         }
         if (admitted) f.emplace_back("message", d.message);
-        ctx.out.object(f, nlohmann::json());
+        ctx.out.object(f, ctx.out.needs_json() ? nlohmann::json(v) : nlohmann::json());
     }
     if (!admitted) {
         // Exit 3; the message is the plugin's line without its "pdai: " prefix.

@@ -33,6 +33,7 @@ void run_report(Context& ctx, const ReportOpts& o) {
         std::cout << nlohmann::json(r).dump(2) << '\n';
         return;
     }
+    if (ctx.out.format == Format::csv) return ctx.out.listing({}, nlohmann::json(r)["groups"]);  // data
     Table t;
     for (auto d : r.by) {
         auto h = catalog::to_string(d);
@@ -49,10 +50,6 @@ void run_report(Context& ctx, const ReportOpts& o) {
         t.rows.push_back(std::move(keys));
     };
     for (const auto& g : groups) add(g.keys, g.figures);
-    if (ctx.out.format == Format::csv) {
-        Output::print_csv(std::cout, t, ctx.out.header);
-        return;
-    }
     if (!r.by.empty() && groups.size() > 1) {
         std::vector<std::string> keys(r.by.size(), "");
         keys[0] = "TOTAL";
@@ -78,6 +75,7 @@ struct StatementOpts {
 };
 
 void run_statement(Context& ctx, const StatementOpts& o) {
+    ctx.out.no_table("pdai usage statement");
     const auto s = app::usage_statement(ctx.app, o.bureau, o.period);
     if (o.html) {
         std::ofstream f(*o.html, std::ios::binary | std::ios::trunc);

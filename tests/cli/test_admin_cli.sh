@@ -75,7 +75,9 @@ contains "$out" "财政局" "table shows UTF-8 names"
 row=$(grep '^fin' <<<"$out")
 contains "$row" "fin   财政局  fin" "wide characters are padded by display width"
 expect 0 "bureau list csv" -- bureau list --csv
-contains "$out" $'CODE,NAME,ACCOUNT,ACTIVE\r\nedu,教育局,edu_acct,yes' "CSV header and rows"
+# CSV is the JSON's data: its field names, raw values (pdai(1)).
+contains "$out" $'active,code,created_at,created_by,display_name,slurm_account\r\ntrue,edu,' "CSV header and rows"
+contains "$out" ',教育局,edu_acct' "CSV keeps UTF-8"
 expect 0 "vendor list json" -- vendor list --json
 contains "$out" '"display_name": "Acme 视觉"' "JSON keeps UTF-8"
 expect 2 "--json and --csv together" -- vendor list --json --csv

@@ -79,7 +79,7 @@ if [[ -e "$TEST_TMP/escaped" || -e "$store/escaped" ]]; then fail "something esc
 
 # Listing, search, visibility, sharing.
 expect 0 "algo list" -- "${cfg[@]}" algo list --csv
-contains "$out" "ocr-table,acme,ocr,0.1.0,1,fin" "csv row"
+contains "$out" ",0.1.0,ocr-table,fin,[],acme,1" "csv row: the JSON's fields"
 expect 0 "algo list for edu" -- "${cfg[@]}" algo list --bureau edu --json
 equals "$(jq length <<<"$out")" "0" "edu cannot see fin's algorithm"
 expect 0 "algo share" -- "${cfg[@]}" algo share ocr-table --with edu

@@ -572,6 +572,9 @@ golden run-jobs-show-infer-tasks -- jobs show 8 --tasks
 golden run-jobs-show-local-task -- jobs show 3_1
 golden run-jobs-show-local-task-not-slurm -- jobs show slurm:3_1
 golden run-jobs-logs -- jobs logs 6
+golden run-jobs-logs-json -- --json jobs logs 6
+golden run-jobs-logs-csv -- --csv jobs logs 6
+golden run-jobs-logs-follow-json -- --json jobs logs 6 -f
 golden run-jobs-logs-shard -- jobs logs 8 --task 1
 golden run-jobs-wait -- jobs wait 8
 golden run-unknown-algorithm -- run nothing --bureau lab

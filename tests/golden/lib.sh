@@ -56,12 +56,13 @@ normalize_setup() {
     golden_sed+=(-e "s/( (left )?in )${label}( |;|,|\\.|\$)/\\1<PERIOD>\\5/g")
     golden_sed+=(-e "s/(renew on )${y}-[01][0-9]-[0-3][0-9]/\\1<DATE>/g")
     golden_sed+=(-e "s/(runs out: +)${y}-[01][0-9]-[0-3][0-9]/\\1<DATE>/")
-    golden_sed+=(-e "s/^(admit|refuse|exempt),([^,]*),${label},/\\1,\\2,<PERIOD>,/")  # quota check --csv
+    golden_sed+=(-e "s/(^|,)${label}(,|\r?\$)/\\1<PERIOD>\\4/g")  # a CSV cell (quota check --csv)
     # Burn rate: this period's usage over the time elapsed in it, so it moves with the clock
     # (a zero rate stays: it does not move).
     local nonzero='([0-9]*[1-9][0-9]*\.[0-9]+|[0-9]+\.[0-9]*[1-9][0-9]*)([eE][-+]?[0-9]+)?'
     golden_sed+=(-e "s/(^|[^0-9.])${nonzero} CUH\\/day/\\1<BURN> CUH\\/day/g")
     golden_sed+=(-e "s/(\"burn_cuh_per_day\": )${nonzero}/\\1<BURN>/")
+    golden_sed+=(-e "s/^([0-9.]+,[^,]*,)${nonzero},/\\1<BURN>,/")  # quota show --csv: budget,bureau,burn
     # How long a local job took: 00:00:00 or 00:00:01, whichever second boundary it crossed
     # (the fixture's own jobs ran for minutes or hours: theirs stay).
     golden_sed+=(-e 's/^(pdai job [0-9]+ [a-z_]+ in )00:00:0[0-9]/\1<DURATION>/')
