@@ -15,6 +15,15 @@
 namespace pdai::app {
 namespace {
 
+// The plugin's settings, with refusal advice in pdai run's options (--time 3h59m, --gpus
+// a100:1), not sbatch's: 'quota check' keeps the plugin's own words.
+gate::PluginConfigSource run_settings() {
+    auto src = quota_settings();
+    src.config.settings.advice = policy::Syntax::pdai;
+    return src;
+}
+
+
 void check_options(const Submit& r) {
     if (r.count < 1) throw Error(Errc::usage, "--count must be at least 1");
     if (r.count > 1 && (r.job.idempotency_key || r.resume || r.wait))
@@ -55,7 +64,7 @@ SubmittedUnrecorded submit_unrecorded(const Submit& r, const jobs::JobSpec& spec
 // on the request the Slurm backend sends.
 QuotaVerdict preview(catalog::Catalog& c, const jobs::PreparedJob& job,
                      const std::string& backend) {
-    const auto src = quota_settings();
+    const auto src = run_settings();
     auto snap = catalog::load_policy_snapshot(c, {pdai::now_unix(), backend == "local" ? "" : src.config.cluster});
     QuotaVerdict v;
     v.snapshot_at = snap.snapshot.taken_at;
@@ -79,7 +88,7 @@ std::string backend_name(const Context& ctx, const std::optional<std::string>& f
 
 jobs::LocalOptions local_options(const Context& ctx) {
     return {std::filesystem::absolute(ctx.catalog.path).string(), ctx.settings.busy_timeout_ms,
-            quota_settings().config.settings};
+            run_settings().config.settings};
 }
 
 std::string jobs_dir(const Context& ctx) {
@@ -98,7 +107,7 @@ std::string user_jobs_dir() {
 SubmitOutcome submit(const Context& ctx, Submit r) {
     fill_in(ctx, r);
     check_options(r);
-    const auto quota = quota_settings().config.settings;
+    const auto quota = run_settings().config.settings;
     const std::string name = backend_name(ctx, r.backend);
     if (!ctx.may_write()) {
         // Who may submit what is checked first: someone asking for another bureau hears
@@ -134,7 +143,7 @@ DryRunResult dry_run(const Context& ctx, Submit r) {
     fill_in(ctx, r);
     check_options(r);
     auto c = ctx.open_catalog(false);
-    auto spec = jobs::build_spec(c, r.job, quota_settings().config.settings);
+    auto spec = jobs::build_spec(c, r.job, run_settings().config.settings);
     const std::string name = backend_name(ctx, r.backend);
     auto backend = name == "local" ? jobs::open_backend(name, local_options(ctx)) : jobs::open_backend(name);
     DryRunResult out;

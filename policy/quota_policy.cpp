@@ -49,6 +49,28 @@ std::string hours_text(int minutes) {
     return format_number(minutes / 60.0, 3) + "h";
 }
 
+// The options advice names, in the syntax of the command the user ran (Settings::advice): the
+// one place that knows both spellings.
+std::string duration_text(Syntax s, int minutes) {
+    return s == Syntax::pdai ? format_human(minutes) : format_slurm_time(minutes);
+}
+std::string time_option(Syntax s, int minutes) {
+    return (s == Syntax::pdai ? "--time " : "--time=") + duration_text(s, minutes);
+}
+std::string time_examples(Syntax s) {
+    return s == Syntax::pdai ? "--time, e.g. --time 4h or --time 1d" : "--time, e.g. --time=04:00:00 or --time=1-00:00:00";
+}
+std::string gpus_option(Syntax s, std::string_view type, std::int64_t n) {
+    return (s == Syntax::pdai ? "--gpus " : "--gres=gpu:") + std::string(type) + ":" + std::to_string(n);
+}
+std::string throttle_option(Syntax s, std::int64_t t) {
+    return s == Syntax::pdai ? "--max-parallel " + std::to_string(t) + " ('pdai infer')"
+                             : "--array=...%" + std::to_string(t);
+}
+std::string bureau_option(Syntax s, const Bureau& b) {
+    return s == Syntax::pdai ? "--bureau " + ascii_safe(b.code) : "--account=" + ascii_safe(b.account);
+}
+
 std::string join(const std::vector<std::string>& items, std::string_view sep) {
     std::string out;
     for (const auto& s : items) {
@@ -332,7 +354,8 @@ private:
         }
         if (mine.size() > 1) {
             std::vector<std::string> options;
-            for (const auto& a : mine) options.push_back("--account=" + ascii_safe(a));
+            for (const auto& a : mine)
+                if (const Bureau* m = snap_.find_bureau(a)) options.push_back(bureau_option(settings_.advice, *m));
             refuse(Reason::ambiguous_account, user + " belongs to " + std::to_string(mine.size()) +
                                                   " bureaus (" + accounts_text(mine) +
                                                   "); choose one with " + join(options, " or "));
@@ -413,9 +436,11 @@ private:
             if (!forbidden.empty()) {
                 std::string example;
                 if (counts.size() == 1)
-                    example = " (e.g. --gres=gpu:" +
-                              (allowed.empty() ? std::string("TYPE") : ascii_safe(allowed[0]->name)) +
-                              ":" + std::to_string(gpus_.count) + ")";
+                    example = " (e.g. " +
+                              gpus_option(settings_.advice,
+                                          allowed.empty() ? std::string("TYPE") : ascii_safe(allowed[0]->name),
+                                          gpus_.count) +
+                              ")";
                 refuse(Reason::gpu_type_not_allowed,
                        bureau_name(b) + " may not use " +
                            (forbidden.size() > 1 ? std::string("GPU types ") : "GPU type ") +
@@ -522,17 +547,16 @@ private:
                                               format_slurm_time(*b.max_time_minutes)
                                         : std::string{};
         return refuse(Reason::no_time_limit,
-                      "the job has no time limit, and GPU jobs are charged GPUs x time; give "
-                      "--time, e.g. --time=04:00:00 or --time=1-00:00:00" +
-                          longest);
+                      "the job has no time limit, and GPU jobs are charged GPUs x time; give " +
+                          time_examples(settings_.advice) + longest);
     }
 
     [[gnu::cold, gnu::noinline]] Done time_over_max(const Bureau& b, int limit) {
         return refuse(
             Reason::time_over_max,
-            "time limit " + format_slurm_time(limit) + " is longer than " + bureau_name(b) +
-                " allows (" + format_slurm_time(*b.max_time_minutes) + "); ask for --time=" +
-                format_slurm_time(*b.max_time_minutes) + " or less");
+            "time limit " + duration_text(settings_.advice, limit) + " is longer than " + bureau_name(b) +
+                " allows (" + duration_text(settings_.advice, *b.max_time_minutes) + "); ask for " +
+                time_option(settings_.advice, *b.max_time_minutes) + " or less");
     }
 
     [[gnu::cold, gnu::noinline]] void admission_summary(const Bureau& b) {
@@ -611,8 +635,7 @@ private:
             if (per_minute > 0) {
                 auto m = largest_fitting(per_minute);
                 if (m > 0)
-                    change.push_back("ask for --time=" + format_slurm_time(static_cast<int>(m)) +
-                                     " or less");
+                    change.push_back("ask for " + time_option(settings_.advice, static_cast<int>(m)) + " or less");
             }
             const double per_gpu = static_cast<double>(d_.array_tasks) * hours * w;
             if (per_gpu > 0 && d_.gpus > 1 && gpus_.mixed.empty()) {
@@ -632,9 +655,9 @@ private:
                     if (t->weight >= 0 && (!cheapest || t->weight < cheapest->weight)) cheapest = t;
                 }
                 if (cheapest && cheapest->weight < w) {
-                    change.push_back("name a cheaper GPU type (e.g. --gres=gpu:" +
-                                     ascii_safe(cheapest->name) + ":" + std::to_string(d_.gpus) +
-                                     ", " + format_number(cheapest->weight, 3) + " CUH/GPU-h)");
+                    change.push_back("name a cheaper GPU type (e.g. " +
+                                     gpus_option(settings_.advice, ascii_safe(cheapest->name), d_.gpus) + ", " +
+                                     format_number(cheapest->weight, 3) + " CUH/GPU-h)");
                 }
             }
         } else {
@@ -674,7 +697,7 @@ private:
         // A throttle that fits what is free now, else what the cap allows once jobs finish.
         if (d_.array_tasks > 1 && d_.gpus <= cap) {
             const std::int64_t t = free_now >= d_.gpus ? free_now / d_.gpus : cap / d_.gpus;
-            change.push_back("throttle the array with --array=...%" + std::to_string(t));
+            change.push_back("throttle the array with " + throttle_option(settings_.advice, t));
         }
         if (d_.gpus > cap) {
             change.push_back("ask for " + gpus_text(cap) + " or fewer per task");

@@ -123,7 +123,12 @@ void index_members(Snapshot& snapshot);
 // and liens_cuh then belong to the previous period and the snapshot should be reloaded.
 bool period_rolled_over(const Snapshot& snapshot, std::int64_t now) noexcept;
 
+// Whose options a refusal's advice names: sbatch's in slurmctld (--time=03:59:00), pdai's
+// for 'pdai run', 'quota check' and the local backend (--time 3h59m).
+enum class Syntax { sbatch, pdai };
+
 struct Settings {
+    Syntax advice = Syntax::sbatch;
     bool default_account_from_bureau = true;
     // The partition's DefaultTime, when the site lets jobs without --time use it.
     std::optional<int> default_time_minutes;

@@ -586,6 +586,8 @@ golden run-not-member-dry-run --env PDAI_PLUGIN_CONF=noexempt.conf -- run echo-t
 golden run-exempt-not-member-dry-run -- run echo-test --bureau fin --dry-run
 golden run-bad-gpus -- run echo-test --bureau lab --gpus a100:many
 golden run-bad-time -- run echo-test --bureau lab --time forever
+# Refusal advice in pdai run's own options (--time 10h), not sbatch's (--time=10:00:00).
+golden run-over-budget-advice --env PDAI_PLUGIN_CONF=noexempt.conf -- run echo-test --bureau lab --gpus a100:1 --time 30h --dry-run
 golden run-deprecated -- run hanwen-ocr@1.0.0 --bureau lab --dry-run
 golden run-not-shared -- run shijue-faces --bureau lab --dry-run
 golden run-slurm-backend -- run echo-test --bureau lab --backend slurm

@@ -647,3 +647,31 @@ TEST_CASE("a bureau without a quota is refused GPU jobs for that reason, not for
     job.gpus = GpuAsk{};
     CHECK(evaluate(snap, settings(Variant::base), job).verdict == Verdict::admit);
 }
+
+TEST_CASE("advice speaks the syntax of the command the user ran", "[policy][engine]") {
+    const Snapshot snap = fixture();
+    JobRequest job;
+    job.account = "psb";
+    job.user = "alice";
+    job.gpus = GpuAsk{1, "a100"};
+    job.time_limit_minutes = 3 * 1440;  // over psb's 2 days
+    Settings sbatch = settings(Variant::base);
+    Settings pdai = sbatch;
+    pdai.advice = Syntax::pdai;
+    const Decision s = evaluate(snap, sbatch, job);
+    const Decision p = evaluate(snap, pdai, job);
+    REQUIRE(s.reason == Reason::time_over_max);
+    REQUIRE(p.reason == Reason::time_over_max);
+    CHECK(s.message.find("ask for --time=2-00:00:00 or less") != std::string::npos);
+    CHECK(p.message.find("ask for --time 2d or less") != std::string::npos);
+    CHECK(p.message.find("time limit 3d is longer") != std::string::npos);
+    job.time_limit_minutes = 60;
+    job.gpus = GpuAsk{1, "h800"};  // not allowed to psb
+    CHECK(evaluate(snap, sbatch, job).message.find("(e.g. --gres=gpu:a100:1)") != std::string::npos);
+    CHECK(evaluate(snap, pdai, job).message.find("(e.g. --gpus a100:1)") != std::string::npos);
+    job.account.reset();
+    job.user = "bob";  // in psb and edu
+    job.gpus = GpuAsk{1, "t4"};
+    CHECK(evaluate(snap, sbatch, job).message.find("--account=edu or --account=psb") != std::string::npos);
+    CHECK(evaluate(snap, pdai, job).message.find("--bureau EDU or --bureau PSB") != std::string::npos);
+}
