@@ -382,7 +382,7 @@ void to_json(nlohmann::json& j, const DryRunResult& d) {
     const auto& job = d.dry.job;
     j = {{"dry_run", true},
          {"backend", d.backend},
-         {"pdai_job_id", job.id},
+         {"id", job.id},  // the id it would get, named as every job's id
          {"job_dir", job.layout.job_dir},
          {"output_dir", job.layout.output_dir},
          {"existing_job", d.dry.existing ? nlohmann::json(*d.dry.existing) : nlohmann::json(nullptr)},
@@ -399,7 +399,7 @@ nlohmann::json job_json(const jobs::JobView& v, bool with_tasks, bool with_reque
     j["started_at"] = time_or_null(v.started_at);
     j["ended_at"] = time_or_null(v.ended_at);
     j["reason"] = v.reason;
-    j["nodes"] = v.nodes;
+    j["node_list"] = v.nodes;  // the hosts it ran on; "nodes" stays the count asked for
     j["output_dir"] = jobs::layout_of(v.record).output_dir;
     nlohmann::json counts = nlohmann::json::object();
     for (auto s : jobs::all_states())
@@ -413,7 +413,7 @@ nlohmann::json job_json(const jobs::JobView& v, bool with_tasks, bool with_reque
                              {"exit_code", task.exit_code ? nlohmann::json(*task.exit_code) : nlohmann::json(nullptr)},
                              {"started_at", time_or_null(task.started_at)},
                              {"ended_at", time_or_null(task.ended_at)},
-                             {"nodes", task.nodes},
+                             {"node_list", task.nodes},
                              {"reason", task.reason}});
         j["task_list"] = tasks;
     }
