@@ -98,6 +98,17 @@ long spawn_supervisor(const std::string& dir) {
 }
 
 class LocalBackend final : public Backend {
+    // This machine is one node: a training job asking for several would silently run one
+    // task without its peers, so it is refused instead.
+    static void refuse_many_nodes(const PreparedJob& job) {
+        const int n = job.spec.resources.nodes;
+        if (n > 1)
+            throw Error(Errc::usage,
+                        "the local backend runs a job on this machine alone, and this one asks for " + std::to_string(n) +
+                            " nodes",
+                        "train on one node (--nodes 1), or submit to the cluster with --backend slurm");
+    }
+
 public:
     explicit LocalBackend(LocalOptions o) : opts_(std::move(o)) {}
 
@@ -106,6 +117,7 @@ public:
     Launcher launcher() const override { return Launcher::local; }
 
     nlohmann::json describe(const PreparedJob& job) const override {
+        refuse_many_nodes(job);
         const auto& r = job.spec.resources;
         nlohmann::json j = {{"backend", "local"},
                             {"host", local::this_host()},
@@ -122,6 +134,7 @@ public:
     }
 
     Submitted submit(const PreparedJob& job) override {
+        refuse_many_nodes(job);
         const auto& s = job.spec;
         local::RunSpec run;
         run.job_id = job.id;

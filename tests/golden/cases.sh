@@ -600,4 +600,14 @@ golden infer-quiet-wait -- -q infer echo-test --bureau lab --inputs inputs --sha
 golden run-quiet-idempotent-again -- run echo-test --bureau lab -q --wait --idempotency-key golden-1
 golden run-parsable-json -- --json run echo-test --bureau lab --parsable
 golden run-parsable-dry-run -- run echo-test --bureau lab --parsable --dry-run
+# This machine is one node: a training job on several is refused, not run as one.
+if [[ -z ${GOLDEN_SKIP:-} ]]; then
+    fx bundle init echotrain --name echo-train --vendor acme --category other
+    sed -i 's/^gpus = 1 .*/gpus = 0/; s/^cpus = 4 .*/cpus = 1/; s/^mem = .*/mem = "64M"/; s/^kinds = .*/kinds = ["train"]/' echotrain/pdai.toml
+    sed -i '/^\[infer/,$d' echotrain/pdai.toml
+    fx bundle pack echotrain -o bundles/echo-train-0.1.0.tar.gz
+    fx algo register bundles/echo-train-0.1.0.tar.gz
+fi
+golden train-local-many-nodes -- train echo-train --bureau lab --dataset inputs --nodes 2
+golden train-local-many-nodes-dry-run -- train echo-train --bureau lab --dataset inputs --nodes 2 --dry-run
 unset GOLDEN_SKIP
