@@ -1,5 +1,8 @@
 #include "app/algorithms.hpp"
 
+#include <filesystem>
+
+#include "bundle/store.hpp"
 #include "common/log.hpp"
 
 namespace pdai::app {
@@ -40,6 +43,20 @@ VersionDetail show_version(const Context& ctx, const catalog::VersionRef& ref, b
     d.version = catalog::get_version(c, ref.name, *ref.version);
     if (files) d.files = catalog::list_version_files(c, d.version.id);
     return d;
+}
+
+Removed remove_version(const Context& ctx, const std::string& spec) {
+    Removed out{catalog::parse_exact_version_ref(spec), false, {}, {}};
+    auto c = ctx.open_catalog(true);
+    const auto [version, whole] = c.write([&] { return catalog::remove_version(c, out.ref); });
+    out.algorithm_removed = whole;
+    out.store_path = version.store_path;
+    // After the commit: a bundle tree without its record is a leftover that 'pdai catalog
+    // check' names, while a record without its tree would be a broken catalog.
+    bundle::remove_tree(version.store_path);
+    if (std::error_code ec; std::filesystem::exists(version.store_path, ec))
+        out.store_problem = "could not delete " + version.store_path;
+    return out;
 }
 
 StatusChange set_version_status(const Context& ctx, const std::string& spec, const std::string& status,

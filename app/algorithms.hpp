@@ -45,6 +45,14 @@ struct StatusChange {
     std::string status;  // "deprecated" | "revoked"
     bool changed = false;
 };
+struct Removed {
+    catalog::VersionRef ref;
+    bool algorithm_removed = false;  // it was the algorithm's last version
+    std::string store_path;          // the unpacked bundle, deleted
+    std::string store_problem;       // why it could not be deleted ('pdai catalog check' lists it)
+};
+Removed remove_version(const Context& ctx, const std::string& spec);
+
 StatusChange set_version_status(const Context& ctx, const std::string& spec, const std::string& status,
                                 const std::string& reason);
 

@@ -274,6 +274,14 @@ void to_json(nlohmann::json& j, const VersionDetail& d) {
     if (d.files) j["files"] = *d.files;
 }
 
+void to_json(nlohmann::json& j, const Removed& r) {
+    j = {{"algorithm", r.ref.name},
+         {"version", *r.ref.version},
+         {"algorithm_removed", r.algorithm_removed},
+         {"store_path", r.store_path},
+         {"store_problem", r.store_problem.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.store_problem)}};
+}
+
 void to_json(nlohmann::json& j, const StatusChange& r) {
     j = {{"algorithm", r.ref.name}, {"version", *r.ref.version}, {"status", r.status}, {"changed", r.changed}};
 }

@@ -38,6 +38,7 @@ void to_json(nlohmann::json& j, const Synced& s);
 void to_json(nlohmann::json& j, const AlgorithmDetail& d);
 void to_json(nlohmann::json& j, const VersionDetail& d);
 void to_json(nlohmann::json& j, const StatusChange& r);
+void to_json(nlohmann::json& j, const Removed& r);
 void to_json(nlohmann::json& j, const Verified& r);
 void to_json(nlohmann::json& j, const Exported& r);
 void to_json(nlohmann::json& j, const Sharing& r);

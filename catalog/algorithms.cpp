@@ -250,6 +250,33 @@ bool bureau_can_use(Catalog& c, const std::string& algorithm, const std::string&
     return std::find(a.shared_with.begin(), a.shared_with.end(), bureau_code) != a.shared_with.end();
 }
 
+std::pair<AlgorithmVersion, bool> remove_version(Catalog& c, const VersionRef& ref) {
+    AlgorithmVersion v = get_version(c, ref.name, ref.version.value_or(""));
+    auto count = [&](const char* sql) {
+        auto s = db_of(c).prepare(sql);
+        s.bind(1, v.id).step();
+        return s.i64(0);
+    };
+    if (auto n = count("SELECT count(*) FROM jobs WHERE algorithm_version_id = ?"); n > 0)
+        throw Error(Errc::conflict,
+                    ref.str() + " has run in " + std::to_string(n) + " job(s), whose records name it",
+                    "keep it, and stop new jobs with 'pdai algo revoke " + ref.str() + "'");
+    if (auto n = count("SELECT count(*) FROM algorithm_versions WHERE parent_version_id = ?"); n > 0)
+        throw Error(Errc::conflict, ref.str() + " is the parent of " + std::to_string(n) + " trained version(s)",
+                    "remove those first, or revoke this one");
+    nlohmann::json before = v;
+    db_of(c).prepare("DELETE FROM algorithm_versions WHERE id = ?").bind(1, v.id).run();
+    audit(c, "algorithm.remove", "algorithm_version", ref.str(), &before, nullptr);
+    const Algorithm a = get_algorithm(c, ref.name);
+    auto rest = db_of(c).prepare("SELECT count(*) FROM algorithm_versions WHERE algorithm_id = ?");
+    rest.bind(1, a.id).step();
+    if (rest.i64(0) > 0) return {std::move(v), false};
+    nlohmann::json algo = a;
+    db_of(c).prepare("DELETE FROM algorithms WHERE id = ?").bind(1, a.id).run();
+    audit(c, "algorithm.remove", "algorithm", a.name, &algo, nullptr);
+    return {std::move(v), true};
+}
+
 bool set_version_status(Catalog& c, const VersionRef& ref, const std::string& status,
                         const std::string& reason) {
     if (status != "deprecated" && status != "revoked")

@@ -97,6 +97,12 @@ bool set_version_status(Catalog& c, const VersionRef& ref, const std::string& st
 
 // Returns false when it was already shared (a no-op). Refuses (usage) platform-wide
 // algorithms and the owning bureau itself.
+// Removes a version no job ran and no later version was derived from (lineage), with its
+// file digests; the algorithm goes with its last version. Returns the removed version (its
+// store_path is the caller's to delete once the transaction commits) and whether the
+// algorithm went too.
+std::pair<AlgorithmVersion, bool> remove_version(Catalog& c, const VersionRef& ref);
+
 bool share_algorithm(Catalog& c, const std::string& algorithm, const std::string& bureau_code);
 void unshare_algorithm(Catalog& c, const std::string& algorithm, const std::string& bureau_code);
 

@@ -66,7 +66,7 @@ void remove_vendor(Catalog& c, const std::string& name) {
     if (auto n = used.i64(0); n > 0)
         throw Error(Errc::conflict,
                     "vendor '" + name + "' still has " + std::to_string(n) + " algorithm(s)",
-                    "revoke and remove its algorithms first");
+                    "remove each version no job ran with 'pdai algo remove NAME@VERSION'; a vendor whose algorithms ran stays");
     auto s = db_of(c).prepare("DELETE FROM vendors WHERE id = ?");
     s.bind(1, v.id).run();
     nlohmann::json before = v;

@@ -2,6 +2,8 @@
 #include <cstdio>
 #include <iostream>
 
+#include <spdlog/spdlog.h>
+
 #include "app/algorithms.hpp"
 #include "app/json.hpp"
 #include "cli/bundle_format.hpp"
@@ -154,6 +156,22 @@ void set_status_command(CLI::App& grp, Context& ctx, const std::string& status, 
     });
 }
 
+void set_remove(CLI::App& grp, Context& ctx) {
+    auto spec = std::make_shared<std::string>();
+    auto* cmd = grp.add_subcommand(
+        "remove", "Remove a version no job has run (a mistaken upload), with its stored files; the algorithm goes with "
+                  "its last version");
+    cmd->add_option("NAME@VERSION", *spec, "The version")->required();
+    on_run(cmd, ctx, [&ctx, spec] {
+        const auto r = app::remove_version(ctx.app, *spec);
+        if (!r.store_problem.empty()) spdlog::warn("{}; 'pdai catalog check' lists it", r.store_problem);
+        ctx.out.done("removed " + r.ref.str() + (r.algorithm_removed ? ", its last version: algorithm " + r.ref.name +
+                                                                            " is gone"
+                                                                      : std::string()),
+                     r);
+    });
+}
+
 void set_verify(CLI::App& grp, Context& ctx) {
     auto spec = std::make_shared<std::string>();
     auto* cmd = grp.add_subcommand(
@@ -234,6 +252,7 @@ void set_algo_command(CLI::App& app, Context& ctx) {
                        "Mark a version deprecated: still runs, but 'NAME' alone prefers active versions");
     set_status_command(*grp, ctx, "revoked", "Revoke a version: it can no longer be submitted (final)");
     set_verify(*grp, ctx);
+    set_remove(*grp, ctx);
     set_export(*grp, ctx);
     set_sharing(*grp, ctx);
 }

@@ -63,7 +63,7 @@ _pdai_node() {
     'bundle lint') _pdai_subs='' _pdai_opts='--signature --public-key' _pdai_vopts='--signature --public-key' _pdai_args='PATH' ;;
     'bundle keygen') _pdai_subs='' _pdai_opts='--key-id --force' _pdai_vopts='--key-id' _pdai_args='' ;;
     'bundle sign') _pdai_subs='' _pdai_opts='--key --force' _pdai_vopts='--key' _pdai_args='FILE' ;;
-    'algo') _pdai_subs='register list show search deprecate revoke verify export share unshare' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
+    'algo') _pdai_subs='register list show search deprecate revoke verify remove export share unshare' _pdai_opts='' _pdai_vopts='' _pdai_args='' ;;
     'algo register') _pdai_subs='' _pdai_opts='--owner --signature' _pdai_vopts='--owner --signature' _pdai_args='BUNDLE' ;;
     'algo list') _pdai_subs='' _pdai_opts='--vendor --category --bureau' _pdai_vopts='--vendor --category --bureau' _pdai_args='' ;;
     'algo show') _pdai_subs='' _pdai_opts='--files' _pdai_vopts='' _pdai_args='NAME[@VERSION]' ;;
@@ -71,6 +71,7 @@ _pdai_node() {
     'algo deprecate') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='NAME@VERSION' ;;
     'algo revoke') _pdai_subs='' _pdai_opts='--reason' _pdai_vopts='--reason' _pdai_args='NAME@VERSION' ;;
     'algo verify') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='NAME@VERSION' ;;
+    'algo remove') _pdai_subs='' _pdai_opts='' _pdai_vopts='' _pdai_args='NAME@VERSION' ;;
     'algo export') _pdai_subs='' _pdai_opts='--force' _pdai_vopts='' _pdai_args='NAME@VERSION' ;;
     'algo share') _pdai_subs='' _pdai_opts='--with' _pdai_vopts='--with' _pdai_args='NAME' ;;
     'algo unshare') _pdai_subs='' _pdai_opts='--with' _pdai_vopts='--with' _pdai_args='NAME' ;;
@@ -152,6 +153,7 @@ _pdai_how_of() {
     'algo deprecate:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo revoke:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo verify:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
+    'algo remove:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo export:NAME@VERSION') _pdai_how='names:algorithm-version' _pdai_words='' ;;
     'algo share:--with') _pdai_how='names:bureau' _pdai_words='' ;;
     'algo share:NAME') _pdai_how='names:algorithm' _pdai_words='' ;;

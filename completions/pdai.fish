@@ -30,7 +30,7 @@ function __pdai_subcommands
         case 'bundle'
             printf '%s\n' init pack lint keygen sign
         case 'algo'
-            printf '%s\n' register list show search deprecate revoke verify export share unshare
+            printf '%s\n' register list show search deprecate revoke verify remove export share unshare
         case 'usage'
             printf '%s\n' report statement
         case 'jobs'
@@ -512,6 +512,7 @@ complete -c pdai -n '__pdai_needs_subcommand algo' -a 'search' -d 'Find algorith
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'deprecate' -d 'Mark a version deprecated: still runs, but \'NAME\' alone prefers active versions'
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'revoke' -d 'Revoke a version: it can no longer be submitted (final)'
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'verify' -d 'Re-hash a version\'s stored files against the digests recorded at registration; exit 1 on any difference'
+complete -c pdai -n '__pdai_needs_subcommand algo' -a 'remove' -d 'Remove a version no job has run (a mistaken upload), with its stored files; the algorithm goes with its last version'
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'export' -d 'Write a version back to a bundle archive (and its signature, if signed)'
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'share' -d 'Let another bureau see and run a bureau-owned algorithm'
 complete -c pdai -n '__pdai_needs_subcommand algo' -a 'unshare' -d 'Stop sharing an algorithm with a bureau'
@@ -543,6 +544,9 @@ complete -c pdai -n '__pdai_arg 1 algo revoke' -a '(__pdai_names algorithm-versi
 
 # pdai algo verify
 complete -c pdai -n '__pdai_arg 1 algo verify' -a '(__pdai_names algorithm-version)' -d 'The version'
+
+# pdai algo remove
+complete -c pdai -n '__pdai_arg 1 algo remove' -a '(__pdai_names algorithm-version)' -d 'The version'
 
 # pdai algo export
 complete -c pdai -n '__pdai_using algo export' -l force -d 'Replace an existing output file'

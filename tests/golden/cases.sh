@@ -500,6 +500,19 @@ golden write-algo-deprecate-json -- --json algo deprecate hanwen-ocr@1.2.0
 golden write-algo-revoke -- algo revoke hanwen-ocr@1.0.0 --reason 'licence withdrawn'
 golden write-algo-revoke-json -- --json algo revoke hanwen-ocr@1.1.0
 golden write-algo-show-revoked-json -- --json algo show hanwen-ocr
+# A mistaken upload no job ran: removed with its files; its vendor can go once it is.
+fx vendor add tmpco
+fx bundle init tmpalgo --name tmp-algo --vendor tmpco --category other
+fx bundle pack tmpalgo -o bundles/tmp-algo-0.1.0.tar.gz
+fx algo register bundles/tmp-algo-0.1.0.tar.gz
+golden write-vendor-remove-with-algorithm -- vendor remove tmpco
+golden write-algo-remove -- algo remove tmp-algo@0.1.0
+golden write-algo-remove-again -- algo remove tmp-algo@0.1.0
+golden write-vendor-remove-after-algo -- vendor remove tmpco
+golden write-algo-remove-ran -- algo remove hanwen-ocr@1.0.0
+golden write-algo-remove-ran-json -- --json algo remove hanwen-ocr@1.0.0
+golden write-algo-remove-kept -- algo remove hanwen-ocr@1.2.0
+golden write-algo-remove-audit-json -- --json audit list --limit 3
 golden write-algo-share -- algo share shijue-faces --with fin
 golden write-algo-share-json -- --json algo share shijue-faces --with police
 golden write-algo-share-again -- algo share shijue-faces --with fin
