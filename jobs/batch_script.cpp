@@ -107,9 +107,17 @@ void bundle_check(std::string& o, const PreparedJob& job) {
 }
 
 void run_body(std::string& o, const PreparedJob& job) {
+    // Inputs and no ARGS: the entrypoint gets them the way the bundle says it takes an input
+    // list ([infer] args, e.g. --inputs {input_list} --out {output_dir}), as one shard of one.
+    const bool convention = !job.spec.inputs.empty() && job.spec.args.empty() && job.spec.algorithm.infer &&
+                            !job.spec.algorithm.infer->args.empty();
     if (!job.spec.inputs.empty()) export_var(o, "PDAI_INPUT_LIST", shell_quote(job.layout.inputs_list));
+    if (convention) {
+        export_var(o, "PDAI_SHARD", "0");
+        export_var(o, "PDAI_SHARDS", "1");
+    }
     line(o, "mkdir -p \"$PDAI_OUTPUT_DIR\"");
-    run_and_record(o, job, command_words(job, false));
+    run_and_record(o, job, command_words(job, convention));
 }
 
 void train_body(std::string& o, const PreparedJob& job, Launcher launcher) {

@@ -26,12 +26,30 @@ expect 0 "infer on the local backend" -- infer hanwen-ocr --backend local --bure
 
 expected_files=("$TEST_TMP"/inputs/ocr/*.expected)
 [[ -e ${expected_files[0]} ]] || fail "make-sample-inputs wrote no *.expected files to check the OCR against"
+# check_ocr DIR WHAT: every input's text is in DIR/<name>.txt.
+check_ocr() {
+    local expected name got line
+    for expected in "${expected_files[@]}"; do
+        [[ -e $expected ]] || continue
+        name=$(basename "$expected" .expected)
+        got=$(tr -d ' \t' <"$1/$name.txt" 2>/dev/null)
+        while IFS= read -r line; do
+            contains "$got" "$(tr -d ' \t' <<<"$line")" "$2: $name: OCR found '$line'"
+        done <"$expected"
+    done
+}
+check_ocr "$out_dir" "infer"
+
+# One run job on the same inputs, named one by one: the bundle gets them by its own input
+# convention ([infer] args: --inputs LISTFILE --out DIR), no ARGS needed (pdai-run(1)).
+inputs=()
 for expected in "${expected_files[@]}"; do
-    [[ -e $expected ]] || continue
-    name=$(basename "$expected" .expected)
-    got=$(tr -d ' \t' <"$out_dir/$name.txt" 2>/dev/null)
-    while IFS= read -r line; do
-        contains "$got" "$(tr -d ' \t' <<<"$line")" "$name: OCR found '$line'"
-    done <"$expected"
+    for image in "${expected%.expected}".*; do
+        [[ $image == *.expected ]] || inputs+=(--input "$image")
+    done
 done
+run_out=$TEST_TMP/ocr-run-out
+expect 0 "run with --input on the local backend" -- run hanwen-ocr --backend local --bureau fin \
+    "${inputs[@]}" --output "$run_out" --wait
+check_ocr "$run_out" "run"
 finish
