@@ -2,7 +2,9 @@
 
 #include "catalog/algorithms.hpp"
 #include "catalog/bureaus.hpp"
+#include "app/visibility.hpp"
 #include "catalog/gpu_types.hpp"
+#include "catalog/jobs.hpp"
 #include "catalog/nodes.hpp"
 #include "catalog/vendors.hpp"
 #include "jobs/backends/local_run.hpp"
@@ -22,6 +24,13 @@ std::vector<std::string> catalog_names(const Context& ctx, const std::string& ki
         for (const auto& n : catalog::list_nodes(c)) out.push_back(n.spec.host);
     if (kind == "algorithm")
         for (const auto& a : catalog::list_algorithms(c, {})) out.push_back(a.name);
+    if (kind == "job") {  // the newest jobs this user may see (app/visibility.hpp)
+        const auto viewer = viewer_of(ctx, c);
+        catalog::JobFilter f;
+        f.limit = 100;
+        if (!viewer.admin) f.visible_to = {viewer.codes(), viewer.user};
+        for (const auto& j : catalog::list_jobs(c, f)) out.push_back(std::to_string(j.id));
+    }
     if (kind == "algorithm-version")
         for (const auto& a : catalog::list_algorithms(c, {}))
             for (const auto& v : catalog::list_versions(c, a.name)) out.push_back(a.name + '@' + v.version);

@@ -70,6 +70,7 @@ constexpr ValueRule kValueRules[] = {
     {"", "NAME@VERSION", "names:algorithm-version"},
     {"", "NAME[@VERSION]", "names:algorithm-version"},
     {"", "--host", "names:node"},
+    {"jobs", "JOB", "names:job"},
     {"gpu", "--type", "names:gpu-type"},
     {"gpu", "TYPE", "names:gpu-type"},
     {"gpu weights", "--reference", "names:gpu-type"},

@@ -16,7 +16,7 @@ void set_internal_commands(CLI::App& app, Context& ctx) {
 
     auto kind = std::make_shared<std::string>();
     auto* comp = app.add_subcommand("__complete", "List names for shell completion")->group("");
-    comp->add_option("KIND", *kind, "vendor|bureau|gpu-type|node|algorithm|algorithm-version")
+    comp->add_option("KIND", *kind, "vendor|bureau|gpu-type|node|algorithm|algorithm-version|job")
         ->required();
     on_run(comp, ctx, [&ctx, kind] {
         // Completion must never print errors into the user's prompt.

@@ -181,6 +181,10 @@ _pdai_how_of() {
     'jobs list:--bureau') _pdai_how='names:bureau' _pdai_words='' ;;
     'jobs list:--state') _pdai_how='words' _pdai_words='submitting pending running suspended requeued completed failed cancelled timeout node_fail preempted out_of_memory boot_fail deadline lost' ;;
     'jobs list:--user') _pdai_how='users' _pdai_words='' ;;
+    'jobs show:JOB') _pdai_how='names:job' _pdai_words='' ;;
+    'jobs cancel:JOB') _pdai_how='names:job' _pdai_words='' ;;
+    'jobs logs:JOB') _pdai_how='names:job' _pdai_words='' ;;
+    'jobs wait:JOB') _pdai_how='names:job' _pdai_words='' ;;
     'completion:SHELL') _pdai_how='words' _pdai_words='bash zsh fish' ;;
     *':--catalog') _pdai_how='files' _pdai_words='' ;;
     *':--config') _pdai_how='files' _pdai_words='' ;;

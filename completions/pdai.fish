@@ -658,14 +658,18 @@ complete -c pdai -n '__pdai_using jobs list' -l limit -x -d 'At most N jobs (0: 
 
 # pdai jobs show
 complete -c pdai -n '__pdai_using jobs show' -l tasks -d 'List every shard, not only those that did not complete'
+complete -c pdai -n '__pdai_arg 1 jobs show' -a '(__pdai_names job)' -d 'pdai job id, or a Slurm job id (slurm:ID)'
 
 # pdai jobs cancel
+complete -c pdai -n '__pdai_arg 1+ jobs cancel' -a '(__pdai_names job)' -d 'pdai job ids, or Slurm job ids (slurm:ID)'
 
 # pdai jobs logs
 complete -c pdai -n '__pdai_using jobs logs' -l task -x -d 'Shard N of an inference batch (default: every shard)'
 complete -c pdai -n '__pdai_using jobs logs' -s f -l follow -d 'Keep printing new output until the job ends'
+complete -c pdai -n '__pdai_arg 1 jobs logs' -a '(__pdai_names job)' -d 'pdai job id, or a Slurm job id (slurm:ID)'
 
 # pdai jobs wait
+complete -c pdai -n '__pdai_arg 1+ jobs wait' -a '(__pdai_names job)' -d 'pdai job ids, or Slurm job ids (slurm:ID)'
 
 # pdai completion
 complete -c pdai -n '__pdai_arg 1 completion' -a 'bash zsh fish' -d 'bash, zsh or fish'

@@ -317,6 +317,12 @@ catalog=$tmp/catalog.db
         "$pdai" --catalog "$catalog" gpu type add t4 --weight 0.25 --price 3 &&
         "$pdai" --catalog "$catalog" catalog backup "$tmp/backup-1.db"
 } >/dev/null || fail "could not make the test catalog"
+# Two jobs for job-id completion: rows as a submission records them (no backend needed).
+sqlite3 "$catalog" "INSERT INTO jobs (id, kind, backend, bureau_id, unix_user, state, request_json, submitted_at)
+  SELECT 41, 'run', 'local', id, 'root', 'completed', '{}', 0 FROM bureaus WHERE code = 'fin';
+  INSERT INTO jobs (id, kind, backend, bureau_id, unix_user, state, request_json, submitted_at)
+  SELECT 42, 'run', 'local', id, 'root', 'failed', '{}', 0 FROM bureaus WHERE code = 'fin';" ||
+    fail "could not add the test jobs"
 
 # The subcommands of a command path, from the tree (what completion must offer).
 subs_of() {
@@ -384,6 +390,17 @@ for mode in bc plain; do
     expect_bash $mode "pdai gpu type set " "a100 t4"
     expect_bash $mode "pdai vendor show " "acme"
     expect_bash $mode "pdai catalog restore $tmp/backup-" "$tmp/backup-1.db"
+    # What #18 added: job ids, audit entities by the CLI's words, --by keys, the public
+    # 'completion', and the script flags (--parsable, -o, --noheader).
+    expect_bash $mode "pdai jobs show " "41 42"
+    expect_bash $mode "pdai jobs cancel 4" "41 42"
+    expect_bash $mode "pdai audit list --entity " "algorithm algorithm-version bureau catalog gpu-type member node partition quota vendor vendor-key"
+    expect_bash $mode "pdai audit list --entity m" "member"
+    expect_bash $mode "pdai usage report --by " "algorithm bureau day gpu-type user vendor"
+    expect_bash $mode "pdai completion " "bash fish zsh"
+    expect_bash $mode "pdai run x --par" "--parsable --partition"
+    expect_bash $mode "pdai jobs list --nohe" "--noheader"
+    expect_bash $mode "pdai node " "set" has
     unset PDAI_CATALOG
     # pdai __complete reads the catalog the command line names.
     expect_bash $mode "pdai --catalog $catalog bureau show " "fin police"
@@ -423,6 +440,9 @@ expect_fish "pdai bureau show " "fin police"
 expect_fish "pdai node add n1 --owner " "fin police shared"
 expect_fish "pdai bureau member add fin --role " "admin member"
 expect_fish "pdai quota set fin --gpu-types t4," "t4,a100 t4,all"
+expect_fish "pdai jobs show " "41 42"
+expect_fish "pdai completion " "bash fish zsh"
+expect_fish "pdai audit list --entity gpu" "gpu-type"
 unset PDAI_CATALOG
 expect_fish "pdai --catalog $catalog gpu type set " "a100 t4"
 
