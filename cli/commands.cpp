@@ -19,7 +19,7 @@ void set_pdai_commands(CLI::App& app, Context& ctx) {
                    "Config file (default /etc/pdai/pdai.conf, then ~/.config/pdai/pdai.conf)")
         ->type_name("FILE");
     app.add_flag("--json", ctx.opts.json, "Print JSON with stable field names");
-    app.add_flag("--csv", ctx.opts.csv, "Print listings and reports as CSV");
+    app.add_flag("--csv", ctx.opts.csv, "Print listings, objects and reports as CSV: the JSON's fields and raw values");
     app.add_flag("-q,--quiet", ctx.opts.quiet, "Print only results and errors");
     app.add_option("-o,--format", ctx.opts.fields,
                    "Only these fields of a listing or an object, named as --json names them (a.b reaches "
