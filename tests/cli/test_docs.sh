@@ -56,6 +56,23 @@ fi
 # ----------------------------------------------------------------------------------------
 # (a) man pages document every command and option
 echo "== (a) man pages cover the command tree"
+# Roff source to plain words, for both Perl checks below: drop the macro name, font and
+# special-character escapes.
+cat >"$tmp/roff_plain.pl" <<'PERL'
+sub plain {
+    my $s = shift;
+    $s =~ s/^\.\s*[A-Za-z]+\s*//;
+    $s =~ s/\\f(\[[^\]]*\]|\(..|.)//g;
+    $s =~ s/\\\(..|\\\[[^\]]*\]/ /g;
+    $s =~ s/\\-/-/g;
+    $s =~ s/\\&|\\\s//g;
+    $s =~ s/\\e/\\/g;
+    $s =~ s/"//g;
+    return $s;
+}
+1;
+PERL
+export PDAI_ROFF_PL=$tmp/roff_plain.pl
 cat >"$tmp/check_man.pl" <<'PERL'
 use strict;
 use warnings;
@@ -71,18 +88,7 @@ my %cmd = map { $_->{path} => $_ } @cmds;
 my %global = map { $_ => 1 } map { @{ $_->{names} } } @{ $tree->{options} };
 my @problems;
 
-# Roff source to plain words: drop the macro name, font and special-character escapes.
-sub plain {
-    my $s = shift;
-    $s =~ s/^\.\s*[A-Za-z]+\s*//;
-    $s =~ s/\\f(\[[^\]]*\]|\(..|.)//g;
-    $s =~ s/\\\(..|\\\[[^\]]*\]/ /g;
-    $s =~ s/\\-/-/g;
-    $s =~ s/\\&|\\\s//g;
-    $s =~ s/\\e/\\/g;
-    $s =~ s/"//g;
-    return $s;
-}
+require "$ENV{PDAI_ROFF_PL}";  # plain(): roff source to words
 
 # A page as sections (.SH) and command blocks (.SS), each with the tags of its items.
 my %pages;
@@ -490,16 +496,7 @@ sub walk {
 }
 walk($tree);
 
-sub plain {  # one roff source line as words, as the man page shows it
-    my $s = shift;
-    $s =~ s/^\.\s*[A-Za-z]+\s*//;
-    $s =~ s/\\f(\[[^\]]*\]|\(..|.)//g;
-    $s =~ s/\\\(..|\\\[[^\]]*\]/ /g;
-    $s =~ s/\\-/-/g;
-    $s =~ s/\\&|\\\s//g;
-    $s =~ s/"//g;
-    return $s;
-}
+require "$ENV{PDAI_ROFF_PL}";  # plain(): roff source to words
 
 my $checked = 0;
 opendir my $d, $mandir or die "$mandir: $!";
