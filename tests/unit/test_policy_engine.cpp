@@ -74,6 +74,16 @@ Snapshot fixture() {
     return s;
 }
 
+// A job on an account by a user, with GPUs and a time limit: what most cases vary.
+JobRequest request(std::string account, std::string user, GpuAsk gpus, int minutes) {
+    JobRequest job;
+    job.account = std::move(account);
+    job.user = std::move(user);
+    job.gpus = std::move(gpus);
+    job.time_limit_minutes = minutes;
+    return job;
+}
+
 enum class Variant { base, no_default_account, default_time_2h };
 
 Settings settings(Variant v) {
@@ -385,11 +395,7 @@ TEST_CASE("quota policy decision table", "[policy][engine]") {
 TEST_CASE("admit() books liens and GPUs until the budget is spent", "[policy][engine]") {
     Snapshot snap = fixture();
     const Settings st = settings(Variant::base);
-    JobRequest job;
-    job.account = "psb";
-    job.user = "alice";
-    job.gpus = GpuAsk{2, "t4"};
-    job.time_limit_minutes = 600;  // 2 x 10h x 0.5 = 10 CUH each
+    JobRequest job = request("psb", "alice", GpuAsk{2, "t4"}, 600);  // 2 x 10h x 0.5 = 10 CUH each
 
     for (int i = 0; i < 3; ++i) {
         const Decision d = evaluate(snap, st, job);
@@ -419,11 +425,7 @@ TEST_CASE("admit() books liens and GPUs until the budget is spent", "[policy][en
 
 TEST_CASE("decisions carry cost and the priced time", "[policy][engine]") {
     const Snapshot snap = fixture();
-    JobRequest job;
-    job.account = "psb";
-    job.user = "bob";
-    job.gpus = GpuAsk{2, "a100"};
-    job.time_limit_minutes = 90;
+    JobRequest job = request("psb", "bob", GpuAsk{2, "a100"}, 90);
     const Decision d = evaluate(snap, settings(Variant::base), job);
     CHECK(d.verdict == Verdict::admit);
     CHECK(d.bound_cuh == Approx(6.0));
@@ -438,11 +440,7 @@ TEST_CASE("without the admission summary an admission says only that", "[policy]
     const Snapshot snap = fixture();
     Settings st = settings(Variant::base);
     st.admission_summary = false;
-    JobRequest job;
-    job.account = "psb";
-    job.user = "bob";
-    job.gpus = GpuAsk{2, "a100"};
-    job.time_limit_minutes = 90;
+    JobRequest job = request("psb", "bob", GpuAsk{2, "a100"}, 90);
     Decision d = evaluate(snap, st, job);
     CHECK(d.verdict == Verdict::admit);
     CHECK(d.message == "pdai: admitted");
@@ -469,11 +467,7 @@ TEST_CASE("out-of-range requests are refused, not trusted", "[policy][engine]") 
 TEST_CASE("misconfigured GPU weights refuse instead of admitting for free", "[policy][engine]") {
     Snapshot snap = fixture();
     snap.gpu_types["t4"].weight = std::nan("");
-    JobRequest job;
-    job.account = "psb";
-    job.user = "alice";
-    job.gpus = GpuAsk{1, "t4"};
-    job.time_limit_minutes = 60;
+    JobRequest job = request("psb", "alice", GpuAsk{1, "t4"}, 60);
     CHECK(evaluate(snap, settings(Variant::base), job).reason == Reason::bad_config);
     snap.gpu_types["t4"].weight = -1;
     CHECK(evaluate(snap, settings(Variant::base), job).reason == Reason::bad_config);
@@ -482,11 +476,7 @@ TEST_CASE("misconfigured GPU weights refuse instead of admitting for free", "[po
 TEST_CASE("a bureau with no usable GPU type refuses untyped requests", "[policy][engine]") {
     Snapshot snap = fixture();
     snap.by_account.at("psb").allowed_gpu_types = {"gone"};
-    JobRequest job;
-    job.account = "psb";
-    job.user = "alice";
-    job.gpus = GpuAsk{1, std::nullopt};
-    job.time_limit_minutes = 60;
+    JobRequest job = request("psb", "alice", GpuAsk{1, std::nullopt}, 60);
     const Decision d = evaluate(snap, settings(Variant::base), job);
     CHECK(d.reason == Reason::no_gpu_type);
     CHECK(d.message.rfind("pdai: ", 0) == 0);
@@ -560,11 +550,7 @@ TEST_CASE("a partition that gives whole nodes prices its jobs as exclusive, on i
                        {"small", true, false, {"n-small"}},
                        {"whole", true, false, {"n-mixed"}}};
     snap.by_account.at("psb").max_gpus.reset();
-    JobRequest job;
-    job.account = "psb";
-    job.user = "alice";
-    job.gpus = GpuAsk{1, "t4"};
-    job.time_limit_minutes = 60;
+    JobRequest job = request("psb", "alice", GpuAsk{1, "t4"}, 60);
     const Settings st = settings(Variant::base);
     // The default partition shares nodes: priced as asked (1 x t4 x 0.5).
     job.partition = "";
@@ -631,11 +617,7 @@ TEST_CASE("a bureau without a quota is refused GPU jobs for that reason, not for
     auto& edu = snap.by_account.at("edu");
     edu.has_quota = false;
     edu.budget_cuh = 0;  // as the catalog loads a bureau without a quotas row
-    JobRequest job;
-    job.account = "edu";
-    job.user = "carol";
-    job.gpus = GpuAsk{1, "t4"};
-    job.time_limit_minutes = 60;
+    JobRequest job = request("edu", "carol", GpuAsk{1, "t4"}, 60);
     const Decision d = evaluate(snap, settings(Variant::base), job);
     CHECK(d.verdict == Verdict::refuse);
     CHECK(d.reason == Reason::no_quota);
@@ -650,11 +632,7 @@ TEST_CASE("a bureau without a quota is refused GPU jobs for that reason, not for
 
 TEST_CASE("advice speaks the syntax of the command the user ran", "[policy][engine]") {
     const Snapshot snap = fixture();
-    JobRequest job;
-    job.account = "psb";
-    job.user = "alice";
-    job.gpus = GpuAsk{1, "a100"};
-    job.time_limit_minutes = 3 * 1440;  // over psb's 2 days
+    JobRequest job = request("psb", "alice", GpuAsk{1, "a100"}, 3 * 1440);  // over psb's 2 days
     Settings sbatch = settings(Variant::base);
     Settings pdai = sbatch;
     pdai.advice = Syntax::pdai;
