@@ -251,13 +251,15 @@ void to_json(nlohmann::json& j, const LedgerRow& r) {
          {"pdai_job_id", opt(r.pdai_job_id)},
          {"account", r.account},
          {"user", r.unix_user},
-         {"algorithm", opt(r.algorithm)},
-         {"algorithm_version", opt(r.algorithm_version)},
+         // NAME@VERSION in one field, as usage reports group it.
+         {"algorithm", r.algorithm ? nlohmann::json(*r.algorithm + (r.algorithm_version ? "@" + *r.algorithm_version
+                                                                                          : std::string()))
+                                   : nlohmann::json(nullptr)},
          {"vendor", opt(r.vendor)},
          {"gpu_type", opt(r.gpu_type)},
          {"gpus", r.gpus},
-         {"start", format_time(r.start_at)},
-         {"end", format_time(r.end_at)},
+         {"start_at", format_time(r.start_at)},
+         {"end_at", format_time(r.end_at)},
          {"elapsed_s", r.elapsed_s},
          {"gpu_hours", r.gpu_hours},
          {"cuh", r.cuh},
