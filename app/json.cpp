@@ -215,7 +215,8 @@ void to_json(nlohmann::json& j, const NodeSyncResult& r) {
 }
 
 void to_json(nlohmann::json& j, const OwnerCapacity& o) {
-    j = {{"owner", o.owner}, {"nodes", o.nodes}, {"gpus", o.gpus}, {"gpus_by_type", o.gpus_by_type},
+    // "gpus" by type as in 'node list'; their count is gpu_count.
+    j = {{"owner", o.owner}, {"nodes", o.nodes}, {"gpus", o.gpus_by_type}, {"gpu_count", o.gpus},
          {"cuh_per_hour", o.cuh_per_hour}, {"states", o.states}};
 }
 

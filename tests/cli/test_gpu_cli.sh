@@ -84,10 +84,10 @@ expect 0 "node add owned" -- node add g1 --gpus a100:4 --owner fin --state up
 expect 0 "node add shared" -- node add g2 --gpus a100:2,t4:4 --state up
 expect 0 "node add removed" -- node add g3 --gpus t4:8 --state removed
 expect 0 "node summary --json" -- node summary --json
-equals "$(jq -r '.[] | select(.owner=="fin") | .gpus' <<<"$out")" 4 "fin has 4 GPUs"
+equals "$(jq -r '.[] | select(.owner=="fin") | .gpu_count' <<<"$out")" 4 "fin has 4 GPUs"
 equals "$(jq -r '.[] | select(.owner=="fin") | .cuh_per_hour' <<<"$out")" 4 "fin: 4 CUH per hour"
 equals "$(jq -r '.[] | select(.owner=="shared") | .nodes' <<<"$out")" 2 "shared has 2 nodes, one of them removed"
-equals "$(jq -r '.[] | select(.owner=="shared") | .gpus_by_type.t4' <<<"$out")" 4 "a removed node adds no GPUs"
+equals "$(jq -r '.[] | select(.owner=="shared") | .gpus.t4' <<<"$out")" 4 "a removed node adds no GPUs"
 equals "$(jq -r '.[] | select(.owner=="shared") | .cuh_per_hour' <<<"$out")" 3 "shared: 2 + 4 x 0.25 CUH per hour"
 expect 0 "node summary table" -- node summary
 contains "$out" "OWNER" "summary has a header"

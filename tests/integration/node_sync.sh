@@ -84,6 +84,6 @@ expect 0 "sync after slurmctld is back" -- node sync --json
 equals "$(jq -r '[.added, .changed, .removed] | add' <<<"$out")" 0 "nothing changed meanwhile"
 
 expect 0 "node summary" -- node summary --json
-equals "$(jq -r '.[] | select(.owner=="shared") | .gpus' <<<"$out")" 8 "8 shared GPUs"
+equals "$(jq -r '.[] | select(.owner=="shared") | .gpu_count' <<<"$out")" 8 "8 shared GPUs"
 equals "$(jq -r '.[] | select(.owner=="shared") | .cuh_per_hour' <<<"$out")" 5 "4 x 1 + 4 x 0.25 CUH per hour"
 finish
