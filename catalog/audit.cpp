@@ -268,7 +268,7 @@ void to_json(nlohmann::json& j, const AuditEntry& e) {
         return s ? nlohmann::json::parse(*s, nullptr, false) : nlohmann::json(nullptr);
     };
     j = {{"id", e.id},
-         {"at", format_time(e.at)},
+         {"changed_at", format_time(e.at)},  // the *_at rule of every time field
          {"actor", e.actor},
          {"action", e.action},
          {"entity", audit_entity_shown(e.entity)},
