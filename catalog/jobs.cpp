@@ -152,23 +152,29 @@ std::optional<JobRecord> find_job_by_key(Catalog& c, const std::string& idempote
     return one(s);
 }
 
+namespace {
+// The job whose (latest or any task's) backend id is `id`: of `backend` when given, in
+// `cluster` when given; a Slurm job first, then the newest.
+std::optional<JobRecord> find_by_backend_id(Catalog& c, const std::optional<std::string>& backend,
+                                            const std::optional<std::string>& cluster, std::int64_t id) {
+    auto s = db_of(c).prepare(std::string(kSelect) +
+                            "WHERE (?1 IS NULL OR j.backend = ?1) AND (?2 IS NULL OR j.cluster = ?2) AND "
+                            "(j.slurm_job_id = ?3 OR j.id IN (SELECT job_id FROM job_tasks WHERE slurm_job_id = ?3)) "
+                            "ORDER BY j.backend = 'slurm' DESC, j.id DESC LIMIT 1");
+    s.bind(1, backend).bind(2, cluster).bind(3, id);
+    return one(s);
+}
+}  // namespace
+
 std::optional<JobRecord> find_job_by_slurm_id(Catalog& c, const std::optional<std::string>& cluster,
                                               std::int64_t slurm_job_id) {
-    auto s = db_of(c).prepare(std::string(kSelect) +
-                            "WHERE j.backend = 'slurm' AND (?1 IS NULL OR j.cluster = ?1) AND (j.slurm_job_id = ?2 "
-                            "OR j.id IN (SELECT job_id FROM job_tasks WHERE slurm_job_id = ?2)) "
-                            "ORDER BY j.id DESC LIMIT 1");
-    s.bind(1, cluster).bind(2, slurm_job_id);
-    return one(s);
+    return find_by_backend_id(c, std::string("slurm"), cluster, slurm_job_id);
 }
 
 std::optional<JobRecord> find_job_by_backend_id(Catalog& c, std::int64_t backend_job_id) {
-    auto s = db_of(c).prepare(std::string(kSelect) +
-                            "WHERE j.slurm_job_id = ?1 OR j.id IN (SELECT job_id FROM job_tasks WHERE slurm_job_id = ?1) "
-                            "ORDER BY j.backend = 'slurm' DESC, j.id DESC LIMIT 1");
-    s.bind(1, backend_job_id);
-    return one(s);
+    return find_by_backend_id(c, std::nullopt, std::nullopt, backend_job_id);
 }
+
 
 std::vector<JobRecord> list_jobs(Catalog& c, const JobFilter& f) {
     std::string sql = kSelect;

@@ -65,6 +65,32 @@ struct NodeWriter {
         return it->second;
     }
 
+    using GpuRows = std::vector<std::pair<std::int64_t, std::int64_t>>;  // (type id, count)
+
+    // Every type resolved and every count checked before the first write, so a bad one
+    // writes nothing.
+    GpuRows resolve_gpus(const std::string& host, const std::map<std::string, std::int64_t>& by_type) {
+        GpuRows gpus;
+        for (const auto& [type, count] : by_type) {
+            if (count <= 0)
+                throw Error(Errc::usage, "node '" + host + "': GPU count for " + type + " must be positive");
+            gpus.emplace_back(type_id(type), count);
+        }
+        return gpus;
+    }
+
+    void insert_gpu_rows(std::int64_t node_id, const GpuRows& gpus) {
+        for (const auto& [type, count] : gpus) {
+            insert_gpus.bind(1, node_id).bind(2, type).bind(3, count).run();
+            insert_gpus.reset();
+        }
+    }
+
+    void replace_gpus(std::int64_t node_id, const GpuRows& gpus) {
+        db_of(c).prepare("DELETE FROM node_gpus WHERE node_id = ?").bind(1, node_id).run();
+        insert_gpu_rows(node_id, gpus);
+    }
+
     void add(const NodeSpec& n, const std::string& source) {
         validate_identifier("host", n.host);
         exists.bind(1, n.host);
@@ -74,22 +100,12 @@ struct NodeWriter {
         // Resolve every name before the first insert, so a bad row writes nothing.
         std::optional<std::int64_t> owner;
         if (n.owner) owner = bureau_id(*n.owner);
-        std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
-        for (const auto& [type, count] : n.gpus) {
-            if (count <= 0)
-                throw Error(Errc::usage, "node '" + n.host + "': GPU count for " + type +
-                                             " must be positive");
-            gpus.emplace_back(type_id(type), count);
-        }
+        const GpuRows gpus = resolve_gpus(n.host, n.gpus);
         auto now = now_unix();
         insert_node.bind(1, n.host).bind(2, owner).bind(3, n.state).bind(4, source);
         insert_node.bind(5, now).bind(6, now).run();
         insert_node.reset();
-        auto id = db_of(c).last_insert_id();
-        for (const auto& [type, count] : gpus) {
-            insert_gpus.bind(1, id).bind(2, type).bind(3, count).run();
-            insert_gpus.reset();
-        }
+        insert_gpu_rows(db_of(c).last_insert_id(), gpus);
     }
 };
 
@@ -290,21 +306,8 @@ void put_node(Catalog& c, const NodeSpec& spec, const std::string& source) {
         NodeWriter(c).add(spec, source);
         return;
     }
-    // Resolve every type first, so an unknown one changes nothing.
     NodeWriter w(c);
-    std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
-    for (const auto& [type, count] : spec.gpus) {
-        if (count <= 0)
-            throw Error(Errc::usage, "node '" + spec.host + "': GPU count for " + type +
-                                         " must be positive");
-        gpus.emplace_back(w.type_id(type), count);
-    }
-    auto del = db_of(c).prepare("DELETE FROM node_gpus WHERE node_id = ?");
-    del.bind(1, existing->id).run();
-    for (const auto& [type, count] : gpus) {
-        w.insert_gpus.bind(1, existing->id).bind(2, type).bind(3, count).run();
-        w.insert_gpus.reset();
-    }
+    w.replace_gpus(existing->id, w.resolve_gpus(spec.host, spec.gpus));
     auto up = db_of(c).prepare("UPDATE nodes SET state = ?, source = ?, updated_at = ? WHERE id = ?");
     up.bind(1, spec.state).bind(2, source).bind(3, now_unix()).bind(4, existing->id).run();
 }
@@ -360,26 +363,13 @@ Updated<Node> set_node(Catalog& c, const std::string& host, const NodeChange& ch
     NodeWriter w(c);
     std::optional<std::int64_t> owner;
     if (ch.owner && !ch.owner->empty()) owner = w.bureau_id(*ch.owner);
-    std::vector<std::pair<std::int64_t, std::int64_t>> gpus;
-    if (ch.gpus)
-        for (const auto& [type, count] : *ch.gpus) {
-            if (count <= 0)
-                throw Error(Errc::usage, "node '" + host + "': GPU count for " + type + " must be positive");
-            gpus.emplace_back(w.type_id(type), count);
-        }
+    const NodeWriter::GpuRows gpus = ch.gpus ? w.resolve_gpus(host, *ch.gpus) : NodeWriter::GpuRows{};
     const std::optional<std::string> new_owner =
         ch.owner && !ch.owner->empty() ? ch.owner : std::optional<std::string>{};
     if ((!ch.owner || new_owner == before->spec.owner) && (!ch.gpus || *ch.gpus == before->spec.gpus) &&
         (!ch.state || *ch.state == before->spec.state))
         return {std::move(*before), false};
-    if (ch.gpus) {
-        auto del = db_of(c).prepare("DELETE FROM node_gpus WHERE node_id = ?");
-        del.bind(1, before->id).run();
-        for (const auto& [type, count] : gpus) {
-            w.insert_gpus.bind(1, before->id).bind(2, type).bind(3, count).run();
-            w.insert_gpus.reset();
-        }
-    }
+    if (ch.gpus) w.replace_gpus(before->id, gpus);
     auto up = db_of(c).prepare(
         "UPDATE nodes SET owner_bureau_id = CASE WHEN ?1 THEN ?2 ELSE owner_bureau_id END, "
         "state = coalesce(?3, state), updated_at = ?4 WHERE id = ?5");
