@@ -32,14 +32,23 @@ std::vector<std::string> split_states(const std::vector<std::string>& items) {
     return out;
 }
 
-// The job REF names, if this identity may see it: a job of one of its bureaus, or its own.
+// The jobs REFS name, each if `viewer` may see it: a job of one of its bureaus, or its own.
+std::vector<catalog::JobRecord> visible_jobs(const Viewer& viewer, catalog::Catalog& c,
+                                             const std::vector<std::string>& refs) {
+    std::vector<catalog::JobRecord> out;
+    for (const auto& ref : refs) {
+        auto rec = jobs::resolve_job_ref(c, ref);
+        if (!viewer.sees(rec))
+            throw Error(Errc::refused, viewer.user + " may not see pdai job " + std::to_string(rec.id) +
+                                           " of bureau '" + rec.bureau + "'",
+                        "a bureau's jobs are shown to its members and to catalog admins");
+        out.push_back(std::move(rec));
+    }
+    return out;
+}
+
 catalog::JobRecord visible_job(const Context& ctx, catalog::Catalog& c, const std::string& ref) {
-    auto rec = jobs::resolve_job_ref(c, ref);
-    if (!viewer_of(ctx, c).sees(rec))
-        throw Error(Errc::refused, ctx.who.user + " may not see pdai job " + std::to_string(rec.id) + " of bureau '" +
-                                       rec.bureau + "'",
-                    "a bureau's jobs are shown to its members and to catalog admins");
-    return rec;
+    return visible_jobs(viewer_of(ctx, c), c, {ref}).front();
 }
 
 // Open for writing when this identity may, so that the states seen are recorded.
@@ -58,7 +67,7 @@ std::vector<jobs::JobView> list_jobs(const Context& ctx, const JobQuery& q) {
     if (q.bureau) viewer.bureau(*q.bureau, "jobs");
     catalog::JobFilter f;
     f.bureau = q.bureau;
-    if (!viewer.admin) f.visible_to = {viewer.codes(), viewer.user};
+    viewer.restrict(f);
     f.user = q.mine ? std::optional<std::string>(ctx.who.user) : q.user;
     if (q.since) f.since = parse_since(*q.since);
     f.limit = q.limit;
@@ -84,8 +93,7 @@ jobs::JobView show_job(const Context& ctx, const std::string& ref) {
 std::vector<Cancelled> cancel_jobs(const Context& ctx, const std::vector<std::string>& refs) {
     bool writable = false;
     auto c = open_for_jobs(ctx, writable);
-    std::vector<catalog::JobRecord> records;
-    for (const auto& ref : refs) records.push_back(visible_job(ctx, c, ref));
+    const auto records = visible_jobs(viewer_of(ctx, c), c, refs);
     jobs::BackendSet backends;
     std::vector<Cancelled> out;
     for (const auto& v : jobs::inspect_jobs(c, backends, records, writable)) {
@@ -143,7 +151,7 @@ bool job_ended(const Context& ctx, const JobLogs& logs) {
 std::vector<std::int64_t> resolve_jobs(const Context& ctx, const std::vector<std::string>& refs) {
     auto c = ctx.open_catalog(false);
     std::vector<std::int64_t> ids;
-    for (const auto& r : refs) ids.push_back(visible_job(ctx, c, r).id);
+    for (const auto& r : visible_jobs(viewer_of(ctx, c), c, refs)) ids.push_back(r.id);
     return ids;
 }
 

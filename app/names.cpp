@@ -25,10 +25,9 @@ std::vector<std::string> catalog_names(const Context& ctx, const std::string& ki
     if (kind == "algorithm")
         for (const auto& a : catalog::list_algorithms(c, {})) out.push_back(a.name);
     if (kind == "job") {  // the newest jobs this user may see (app/visibility.hpp)
-        const auto viewer = viewer_of(ctx, c);
         catalog::JobFilter f;
         f.limit = 100;
-        if (!viewer.admin) f.visible_to = {viewer.codes(), viewer.user};
+        viewer_of(ctx, c).restrict(f);
         for (const auto& j : catalog::list_jobs(c, f)) out.push_back(std::to_string(j.id));
     }
     if (kind == "algorithm-version")

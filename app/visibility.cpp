@@ -21,10 +21,11 @@ bool Viewer::sees(const std::string& bureau_code) const {
 
 bool Viewer::sees(const catalog::JobRecord& job) const { return job.unix_user == user || sees(job.bureau); }
 
-std::vector<std::string> Viewer::codes() const {
-    std::vector<std::string> out;
-    for (const auto& b : bureaus) out.push_back(b.code);
-    return out;
+void Viewer::restrict(catalog::JobFilter& f) const {
+    if (admin) return;
+    std::vector<std::string> codes;
+    for (const auto& b : bureaus) codes.push_back(b.code);
+    f.visible_to = {std::move(codes), user};
 }
 
 std::vector<std::string> Viewer::accounts() const {

@@ -22,8 +22,9 @@ struct Viewer {
     const catalog::Bureau& bureau(const std::string& code, const std::string& what) const;
     bool sees(const std::string& bureau_code) const;
     bool sees(const catalog::JobRecord& job) const;  // its bureau's, or the viewer's own
-    std::vector<std::string> codes() const;
     std::vector<std::string> accounts() const;
+    // Limits a job listing to what this viewer sees (nothing to limit for an admin).
+    void restrict(catalog::JobFilter& f) const;
 };
 
 Viewer viewer_of(const Context& ctx, catalog::Catalog& c);
