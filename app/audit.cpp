@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "app/time_arg.hpp"
+#include "app/vocabulary.hpp"
 #include "catalog/audit.hpp"
 #include "common/error.hpp"
 #include "common/log.hpp"
@@ -15,8 +16,7 @@ std::vector<catalog::AuditEntry> list_audit(const Context& ctx, const AuditQuery
         const char* stored = catalog::audit_entity_stored(*q.entity);
         if (!stored) throw Error(Errc::usage, "unknown audit entity '" + *q.entity + "'", "see 'pdai audit list --help'");
         if (*q.entity != catalog::audit_entity_shown(stored))
-            log::warn("--entity " + *q.entity + " is spelled " + catalog::audit_entity_shown(stored) +
-                      " now; the old spelling goes in a later release");
+            log::warn(renamed_note("--entity " + *q.entity, catalog::audit_entity_shown(stored)));
         f.entity = stored;
     }
     if (q.since) f.since = parse_since(*q.since);

@@ -23,7 +23,6 @@ gate::PluginConfigSource run_settings() {
     return src;
 }
 
-
 void check_options(const Submit& r) {
     if (r.count < 1) throw Error(Errc::usage, "--count must be at least 1");
     if (r.count > 1 && (r.job.idempotency_key || r.resume || r.wait))

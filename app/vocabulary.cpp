@@ -36,6 +36,10 @@ std::vector<std::string> audit_entity_names() {
 
 bool is_audit_entity(const std::string& name) { return catalog::audit_entity_stored(name) != nullptr; }
 
+std::string renamed_note(const std::string& old_spelling, const std::string& new_spelling) {
+    return old_spelling + " is spelled " + new_spelling + " now; the old spelling goes in a later release";
+}
+
 std::vector<std::string> gpu_dtype_names() {
     std::vector<std::string> out;
     for (auto d : gpu::kAllDtypes) out.emplace_back(gpu::dtype_name(d));

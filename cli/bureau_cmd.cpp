@@ -111,9 +111,7 @@ void set_bureau_command(CLI::App& app, Context& ctx) {
         if (s->active) ch.active = true;
         if (s->inactive) ch.active = false;
         const auto b = app::set_bureau(ctx.app, *code, ch);
-        ctx.out.done(b.changed ? "updated bureau " + b.value.code
-                               : "bureau " + b.value.code + " already has these values; nothing written",
-                     b);
+        ctx.out.done(change_text(b.changed, "updated bureau " + b.value.code, "bureau " + b.value.code), b);
     });
 
     auto* remove = grp->add_subcommand("remove", "Remove a bureau that has no history");

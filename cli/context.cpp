@@ -21,8 +21,8 @@ void Context::prepare() {
         const std::string old = opts.fields[0];
         opts.json = opts.json || old == "json";
         opts.csv = opts.csv || old == "csv";
-        renamed.push_back("--format " + old + " is spelled " + (old == "table" ? std::string("(nothing)") : "--" + old) +
-                          " now; -o/--format takes field names; the old spelling goes in a later release");
+        renamed.push_back(app::renamed_note("--format " + old, old == "table" ? std::string("(nothing)") : "--" + old) +
+                          " (-o/--format takes field names)");
         opts.fields.clear();
     }
     if (opts.json && opts.csv) throw Error(Errc::usage, "--json and --csv exclude each other");

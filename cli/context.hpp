@@ -8,6 +8,7 @@
 #include <string>
 
 #include "app/context.hpp"
+#include "app/vocabulary.hpp"
 #include "cli/output.hpp"
 
 namespace pdai::cli {
@@ -55,7 +56,7 @@ template <class T>
 CLI::Option* add_old_spelling(CLI::App* cmd, Context& ctx, const std::string& old_name, const std::string& new_name,
                               T& target) {
     return cmd->add_option(old_name, target)->group("")->each([&ctx, old_name, new_name](const std::string&) {
-        ctx.renamed.push_back(old_name + " is spelled " + new_name + " now; the old spelling goes in a later release");
+        ctx.renamed.push_back(app::renamed_note(old_name, new_name));
     });
 }
 

@@ -44,9 +44,7 @@ void set_gpu_command(CLI::App& app, Context& ctx) {
         ->type_name("GLOB");
     on_run(set, ctx, [&ctx, s] {
         const auto t = app::set_gpu_type(ctx.app, *s);
-        ctx.out.done(t.changed ? "updated GPU type " + t.value.name
-                               : "GPU type " + t.value.name + " already has these values; nothing written",
-                     t);
+        ctx.out.done(change_text(t.changed, "updated GPU type " + t.value.name, "GPU type " + t.value.name), t);
     });
 
     set_gpu_device_commands(*grp, ctx);

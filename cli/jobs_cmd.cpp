@@ -118,6 +118,12 @@ std::streamoff copy_from(const std::string& path, std::streamoff offset) {
     return size;
 }
 
+Error no_log_yet(const app::JobLogs& logs) {
+    const std::string id = std::to_string(logs.job.id);
+    return Error(Errc::not_found, "no log yet for pdai job " + id,
+                 "a job writes its log once it starts; see 'pdai jobs show " + id + "'");
+}
+
 // --json: {"id", "logs": [{"path", "text"}, ...]}, the logs there are so far (-f has no JSON).
 void print_logs_json(const app::JobLogs& logs) {
     nlohmann::json out = {{"id", logs.job.id}, {"logs", nlohmann::json::array()}};
@@ -129,9 +135,7 @@ void print_logs_json(const app::JobLogs& logs) {
         // A log is the job's own bytes: invalid UTF-8 is replaced, not an error.
         out["logs"].push_back({{"path", p}, {"text", text.str()}});
     }
-    if (out["logs"].empty())
-        throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(logs.job.id),
-                    "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(logs.job.id) + "'");
+    if (out["logs"].empty()) throw no_log_yet(logs);
     std::cout << out.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
@@ -150,9 +154,7 @@ void run_logs(Context& ctx, const std::string& ref, std::optional<int> task, boo
             copy_from(p, 0);
             any = true;
         }
-        if (!any)
-            throw Error(Errc::not_found, "no log yet for pdai job " + std::to_string(logs.job.id),
-                        "a job writes its log once it starts; see 'pdai jobs show " + std::to_string(logs.job.id) + "'");
+        if (!any) throw no_log_yet(logs);
         return;
     }
     // -f: print what is there, then what is added, until the job (or shard) has ended.

@@ -40,9 +40,11 @@ void set_node_command(CLI::App& app, Context& ctx) {
     set->add_option("--state", s->state, "State label")->type_name("STATE");
     on_run(set, ctx, [&ctx, s] {
         const auto n = app::set_node(ctx.app, *s);
-        ctx.out.done(n.changed ? "updated node " + n.value.spec.host + " (" + gpus_text(n.value.spec.gpus) + ", " +
-                                     n.value.spec.owner.value_or("shared") + ")"
-                               : "node " + n.value.spec.host + " already has these values; nothing written",
+        const auto& spec = n.value.spec;
+        ctx.out.done(change_text(n.changed,
+                                 "updated node " + spec.host + " (" + gpus_text(spec.gpus) + ", " +
+                                     spec.owner.value_or("shared") + ")",
+                                 "node " + spec.host),
                      n);
     });
 

@@ -27,6 +27,10 @@ std::string fmt_number(double v, int decimals) {
     return buf;
 }
 
+std::string change_text(bool changed, const std::string& done, const std::string& what) {
+    return changed ? done : what + " already has these values; nothing written";
+}
+
 std::string or_dash(const std::optional<std::string>& s) { return s && !s->empty() ? *s : "-"; }
 
 void Output::print_table(std::ostream& os, const Table& t, bool header) {
@@ -58,15 +62,24 @@ void Output::print_csv(std::ostream& os, const Table& t, bool header) {
     for (const auto& r : t.rows) line(r);
 }
 
+namespace {
+// The field names of a listing's first row, or of one object (every row has the same ones).
+std::vector<std::string> fields_of(const nlohmann::json& json) {
+    const nlohmann::json& first = json.is_array() ? (json.empty() ? json : json[0]) : json;
+    std::vector<std::string> names;
+    if (first.is_object())
+        for (const auto& [k, v] : first.items()) names.push_back(k);
+    return names;
+}
+}  // namespace
+
 std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json,
                                                   const std::vector<std::string>& fields) const {
     const bool one = json.is_object();
     const nlohmann::json rows = one ? nlohmann::json::array({json}) : json;
-    // The fields there are, from the first row (every row of a listing has the same ones).
     auto known = [&] {
         std::string names;
-        if (!rows.empty() && rows[0].is_object())
-            for (const auto& [k, v] : rows[0].items()) names += (names.empty() ? "" : ",") + k;
+        for (const auto& k : fields_of(json)) names += (names.empty() ? "" : ",") + k;
         return names;
     };
     auto at = [](const nlohmann::json& row, const std::string& path) -> const nlohmann::json* {
@@ -111,12 +124,8 @@ std::pair<Table, nlohmann::json> Output::project(const nlohmann::json& json,
 }
 
 void Output::listing(const Table& full, const nlohmann::json& json) const {
-    std::vector<std::string> fields = pick;
-    if (fields.empty() && format == Format::csv) {  // every field, as --json names them
-        const nlohmann::json& first = json.is_array() ? (json.empty() ? json : json[0]) : json;
-        if (first.is_object())
-            for (const auto& [k, v] : first.items()) fields.push_back(k);
-    }
+    // --csv without -o: every field, as --json names them.
+    const std::vector<std::string> fields = pick.empty() && format == Format::csv ? fields_of(json) : pick;
     Table projected;
     nlohmann::json shown;
     if (!fields.empty()) std::tie(projected, shown) = project(json, fields);

@@ -61,6 +61,8 @@ private:
 };
 
 std::string csv_field(const std::string& s);
+// The confirmation of a 'set': `done` after a change, or that `what` had those values already.
+std::string change_text(bool changed, const std::string& done, const std::string& what);
 std::string fmt_number(double v, int decimals = 2);
 std::string or_dash(const std::optional<std::string>& s);
 

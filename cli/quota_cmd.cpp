@@ -97,8 +97,10 @@ void set_quota_command(CLI::App& app, Context& ctx) {
     on_run(set, ctx, [&ctx, o] {
         const auto u = app::set_quota(ctx.app, *o);
         const auto& q = u.value;
-        const std::string text = "quota of " + q.bureau + ": " + fmt_number(q.budget_cuh) + " CUH per " + q.period;
-        ctx.out.done(u.changed ? text : text + " already; nothing written", u);
+        ctx.out.done(change_text(u.changed,
+                                 "quota of " + q.bureau + ": " + fmt_number(q.budget_cuh) + " CUH per " + q.period,
+                                 "the quota of " + q.bureau),
+                     u);
     });
 
     auto bureau = std::make_shared<std::string>();
