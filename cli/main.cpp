@@ -49,14 +49,7 @@ int main(int argc, char** argv) {
                 report(ctx, pdai::Errc::usage, p->message, p->help);
                 return static_cast<int>(pdai::Errc::usage);
             }
-            // Its help, with a usage line that starts with the program: "pdai node [OPTIONS] ...".
-            const CLI::App* deepest = &app;
-            std::string above;
-            for (auto subs = app.get_subcommands(); !subs.empty(); subs = deepest->get_subcommands()) {
-                above += (above.empty() ? "" : " ") + deepest->get_name();
-                deepest = subs.front();
-            }
-            std::cerr << deepest->help(above);
+            std::cerr << pdai::cli::help_of_parsed(app);
             return static_cast<int>(pdai::Errc::usage);
         }
         const auto p = pdai::cli::explain_parse_error(app, e);

@@ -91,6 +91,13 @@ std::optional<std::string> nearest(std::string_view word, const std::vector<std:
     return best;
 }
 
+std::string help_of_parsed(const CLI::App& app) {
+    const auto path = parsed_path(app);
+    std::string above;  // the names before the deepest one: CLI11 prefixes them to its own
+    for (std::size_t i = 0; i + 1 < path.size(); ++i) above += (i ? " " : "") + path[i]->get_name();
+    return path.back()->help(above);
+}
+
 std::optional<UsageProblem> explain_missing_command(const CLI::App& app) {
     const auto path = parsed_path(app);
     // Words no command took fall through to the top (fallthrough(), for global options).

@@ -23,6 +23,10 @@ UsageProblem explain_parse_error(const CLI::App& app, const CLI::ParseError& e);
 // simply given nothing (main prints its help instead).
 std::optional<UsageProblem> explain_missing_command(const CLI::App& app);
 
+// The help of the deepest command parsed, with a usage line that starts with the program:
+// "Usage: pdai node [OPTIONS] SUBCOMMAND" (CLI11 alone prints "Usage: node ...").
+std::string help_of_parsed(const CLI::App& app);
+
 // The candidate closest to `word` by edit distance (a transposition counts one), if close
 // enough to be a typo: at most 1 edit for words of up to 4 characters, else 2.
 std::optional<std::string> nearest(std::string_view word, const std::vector<std::string>& candidates);
